@@ -1,0 +1,113 @@
+import { promises as fs, constants as fsConstants } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { FormatError, NotFoundError } from '../errors.js';
+import type { DecodedImage, Platform } from './platform.js';
+import { setPlatform } from './platform.js';
+
+const gunzipAsync = promisify(gunzip);
+
+function isPng(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+}
+
+function isJpeg(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+function decodeImageSync(bytes: Uint8Array, fileName: string): DecodedImage {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    if (isPng(bytes)) {
+      const png = PNG.sync.read(buffer);
+      return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+    }
+    if (isJpeg(bytes)) {
+      const img = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512 });
+      return { width: img.width, height: img.height, channels: 4, data: img.data };
+    }
+  } catch (e) {
+    throw new FormatError(`not a readable PNG or JPEG image (${(e as Error).message})`, fileName);
+  }
+  const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  throw new FormatError(`expected a PNG or JPEG image, found bytes starting ${head || '(empty file)'}`, fileName);
+}
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export const nodePlatform: Platform = {
+  name: 'node',
+  async readFile(p) {
+    try {
+      const buf = await fs.readFile(p);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`file not found: ${p}`);
+      throw e;
+    }
+  },
+  async writeFileAtomic(p, data) {
+    const tmp = `${p}.tmp-${process.pid}-${Date.now().toString(36)}`;
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fs.rename(tmp, p);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+  },
+  async exists(p) {
+    try {
+      await fs.access(p, fsConstants.F_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  async isDirectory(p) {
+    try {
+      return (await fs.stat(p)).isDirectory();
+    } catch {
+      return false;
+    }
+  },
+  async listDir(p) {
+    try {
+      return (await fs.readdir(p)).sort();
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`directory not found: ${p}`);
+      throw e;
+    }
+  },
+  async makeDir(p) {
+    await fs.mkdir(p, { recursive: true });
+  },
+  joinPath: (...parts) => path.join(...parts),
+  async gunzip(bytes, maxOutputBytes) {
+    try {
+      const out = await gunzipAsync(bytes, { maxOutputLength: maxOutputBytes });
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ERR_BUFFER_TOO_LARGE') throw new FormatError(`gzip data expands to more than ${maxOutputBytes} bytes`);
+      throw new FormatError(`corrupt or truncated gzip data (${err.message})`);
+    }
+  },
+  async decodeImage(bytes, fileName) {
+    return decodeImageSync(bytes, fileName);
+  },
+  bundledDataDir: () => path.join(packageRoot, 'data'),
+  systemDataDirs: () => ['/usr/share/datasets'],
+};
+
+setPlatform(nodePlatform);

@@ -1,0 +1,44 @@
+/**
+ * The seam between the platform-neutral library and the host (Node or browser): file access,
+ * gunzip and image decoding. Everything else in Fovea reaches the host only through here.
+ */
+export interface DecodedImage {
+  width: number;
+  height: number;
+  /** 1 (grey), 3 (RGB) or 4 (RGBA) interleaved 8-bit channels, row-major. */
+  channels: 1 | 3 | 4;
+  data: Uint8Array;
+}
+
+export interface Platform {
+  readonly name: 'node' | 'browser';
+  readFile(path: string): Promise<Uint8Array>;
+  /** Writes to a temporary file beside `path`, flushes it, then renames it over `path`. */
+  writeFileAtomic(path: string, data: Uint8Array | string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  isDirectory(path: string): Promise<boolean>;
+  listDir(path: string): Promise<string[]>;
+  makeDir(path: string): Promise<void>;
+  joinPath(...parts: string[]): string;
+  /** Decompresses gzip bytes, refusing to produce more than `maxOutputBytes`. */
+  gunzip(bytes: Uint8Array, maxOutputBytes: number): Promise<Uint8Array>;
+  /** Decodes PNG or JPEG bytes. */
+  decodeImage(bytes: Uint8Array, fileName: string): Promise<DecodedImage>;
+  /** Folder holding the datasets shipped with the package (MNIST), if any. */
+  bundledDataDir(): string | null;
+  /** Folders searched for system-installed datasets (e.g. Debian's /usr/share/datasets). */
+  systemDataDirs(): string[];
+}
+
+let current: Platform | null = null;
+
+export function setPlatform(platform: Platform): void {
+  current = platform;
+}
+
+export function getPlatform(): Platform {
+  if (!current) {
+    throw new Error('no platform registered: import fovea through its package entry (node or browser)');
+  }
+  return current;
+}
