@@ -92,6 +92,34 @@ export const nodePlatform: Platform = {
   async makeDir(p) {
     await fs.mkdir(p, { recursive: true });
   },
+  async writeFileSynced(p, data) {
+    const handle = await fs.open(p, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+  async rename(from, to) {
+    await fs.rename(from, to);
+  },
+  async removeDir(p) {
+    await fs.rm(p, { recursive: true, force: true });
+  },
+  async syncDir(p) {
+    let handle;
+    try {
+      handle = await fs.open(p, 'r');
+      await handle.sync();
+    } catch (e) {
+      // Some hosts (Windows, some network file systems) cannot open or fsync a directory.
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EACCES') throw e;
+    } finally {
+      await handle?.close();
+    }
+  },
   joinPath: (...parts) => path.join(...parts),
   async gunzip(bytes, maxOutputBytes) {
     try {

@@ -19,6 +19,14 @@ export interface Platform {
   isDirectory(path: string): Promise<boolean>;
   listDir(path: string): Promise<string[]>;
   makeDir(path: string): Promise<void>;
+  /** Writes `path` (creating or truncating it) and flushes it to disk before resolving. */
+  writeFileSynced(path: string, data: Uint8Array | string): Promise<void>;
+  /** Renames a file or directory; fails if `to` is a non-empty directory. */
+  rename(from: string, to: string): Promise<void>;
+  /** Deletes a directory and everything in it; does nothing if it does not exist. */
+  removeDir(path: string): Promise<void>;
+  /** Flushes a directory's entries (new names, renames) to disk, where the host allows it. */
+  syncDir(path: string): Promise<void>;
   joinPath(...parts: string[]): string;
   /** Decompresses gzip bytes, refusing to produce more than `maxOutputBytes`. */
   gunzip(bytes: Uint8Array, maxOutputBytes: number): Promise<Uint8Array>;
