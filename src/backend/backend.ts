@@ -1,0 +1,86 @@
+import type { DType, Shape, TensorData, Window2D } from '../tensor/index.js';
+
+/** Geometry of one 2-D convolution: the window plus batch and channel counts. NHWC data, weights [kH, kW, inC, outC]. */
+export interface Conv2DInfo extends Window2D {
+  batch: number;
+  inC: number;
+  outC: number;
+}
+
+/** Geometry of one 2-D pooling: the window plus batch and channel count. NHWC data. */
+export interface Pool2DInfo extends Window2D {
+  batch: number;
+  channels: number;
+}
+
+export type UnaryOp = 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'neg' | 'square' | 'sqrt' | 'abs';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
+
+export interface SgdConfig {
+  lr: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1-based step count, for bias correction. */
+  step: number;
+  /** L2 penalty added to the gradient (Adam) — decoupled decay is AdamW's job. */
+  weightDecay: number;
+}
+
+/**
+ * Every kernel the engine needs. A backend that lacks one does not compile. Kernels take and
+ * return flat arrays in the backend's dtype; shapes travel in the info objects. Kernels never
+ * modify their inputs, except the optimizer updates, which work in place on parameter state.
+ */
+export interface Backend {
+  readonly name: string;
+  readonly dtype: DType;
+  /** A zero-filled array of the backend's dtype. */
+  alloc(size: number): TensorData;
+
+  /** C[m×n] = op(A)·op(B), row-major; A is m×k (k×m when transA), B is k×n (n×k when transB). */
+  gemm(a: TensorData, b: TensorData, m: number, n: number, k: number, transA: boolean, transB: boolean): TensorData;
+
+  conv2d(x: TensorData, w: TensorData, info: Conv2DInfo): TensorData;
+  /** dL/dX: full convolution of the 180°-rotated filter with dL/dY. */
+  conv2dBackwardInput(dy: TensorData, w: TensorData, info: Conv2DInfo): TensorData;
+  /** dL/dW: convolution of the input with dL/dY. */
+  conv2dBackwardFilter(x: TensorData, dy: TensorData, info: Conv2DInfo): TensorData;
+
+  maxPool(x: TensorData, info: Pool2DInfo): TensorData;
+  maxPoolBackward(dy: TensorData, x: TensorData, info: Pool2DInfo): TensorData;
+  /** Average over the window's pixels inside the image (padding is not counted). */
+  avgPool(x: TensorData, info: Pool2DInfo): TensorData;
+  avgPoolBackward(dy: TensorData, info: Pool2DInfo): TensorData;
+
+  unary(op: UnaryOp, x: TensorData, alpha: number): TensorData;
+  /** dL/dx given dL/dy, the input x and the output y of `unary(op, x)`. */
+  unaryBackward(op: UnaryOp, dy: TensorData, x: TensorData, y: TensorData, alpha: number): TensorData;
+  /** Element-wise with NumPy broadcasting to `outShape`. */
+  binary(op: BinaryOp, a: TensorData, aShape: Shape, b: TensorData, bShape: Shape, outShape: Shape): TensorData;
+  /** Sums a broadcast result back down to `targetShape` (the gradient of broadcasting). */
+  sumToShape(x: TensorData, xShape: Shape, targetShape: Shape): TensorData;
+  scale(x: TensorData, factor: number): TensorData;
+  /** x + bias over the last axis (channels). */
+  biasAdd(x: TensorData, bias: TensorData): TensorData;
+  /** Sum of dy over all axes but the last: the bias gradient. */
+  biasGrad(dy: TensorData, channels: number): TensorData;
+  sum(x: TensorData): number;
+
+  softmax(x: TensorData, rows: number, cols: number): TensorData;
+  logSoftmax(x: TensorData, rows: number, cols: number): TensorData;
+  /** Per-row cross-entropy of softmax(logits) against integer labels, and the softmax itself. */
+  softmaxCrossEntropy(logits: TensorData, labels: Int32Array, rows: number, cols: number): { losses: TensorData; probs: TensorData };
+
+  /** In place: param −= lr·(update), with momentum/Nesterov velocity when given. */
+  sgdUpdate(param: TensorData, grad: TensorData, velocity: TensorData | null, config: SgdConfig): void;
+  /** In place: Adam moment updates and parameter step. */
+  adamUpdate(param: TensorData, grad: TensorData, m: TensorData, v: TensorData, config: AdamConfig): void;
+}

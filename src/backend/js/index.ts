@@ -1,0 +1,42 @@
+import { allocData, type DType } from '../../tensor/index.js';
+import type { Backend } from '../backend.js';
+import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv.js';
+import { biasAdd, biasGrad, binary, scale, sum, sumToShape, unary, unaryBackward } from './elementwise.js';
+import { gemm } from './gemm.js';
+import { adamUpdate, sgdUpdate } from './optimizers.js';
+import { avgPool, avgPoolBackward, maxPool, maxPoolBackward } from './pool.js';
+import { logSoftmax, softmax, softmaxCrossEntropy } from './softmax.js';
+
+/**
+ * The reference backend: plain TypeScript loops, obviously correct, in float32 or float64.
+ * It is the oracle that faster backends are tested against.
+ */
+export function createJsBackend(dtype: DType = 'float32'): Backend {
+  const alloc = (size: number) => allocData(dtype, size);
+  return {
+    name: dtype === 'float64' ? 'js-float64' : 'js',
+    dtype,
+    alloc,
+    gemm: (a, b, m, n, k, transA, transB) => gemm(a, b, m, n, k, transA, transB, alloc),
+    conv2d: (x, w, info) => conv2d(x, w, info, alloc),
+    conv2dBackwardInput: (dy, w, info) => conv2dBackwardInput(dy, w, info, alloc),
+    conv2dBackwardFilter: (x, dy, info) => conv2dBackwardFilter(x, dy, info, alloc),
+    maxPool: (x, info) => maxPool(x, info, alloc),
+    maxPoolBackward: (dy, x, info) => maxPoolBackward(dy, x, info, alloc),
+    avgPool: (x, info) => avgPool(x, info, alloc),
+    avgPoolBackward: (dy, info) => avgPoolBackward(dy, info, alloc),
+    unary: (op, x, alpha) => unary(op, x, alpha, alloc),
+    unaryBackward: (op, dy, x, y, alpha) => unaryBackward(op, dy, x, y, alpha, alloc),
+    binary: (op, a, aShape, b, bShape, outShape) => binary(op, a, aShape, b, bShape, outShape, alloc),
+    sumToShape: (x, xShape, targetShape) => sumToShape(x, xShape, targetShape, alloc),
+    scale: (x, factor) => scale(x, factor, alloc),
+    biasAdd: (x, bias) => biasAdd(x, bias, alloc),
+    biasGrad: (dy, channels) => biasGrad(dy, channels, alloc),
+    sum,
+    softmax: (x, rows, cols) => softmax(x, rows, cols, alloc),
+    logSoftmax: (x, rows, cols) => logSoftmax(x, rows, cols, alloc),
+    softmaxCrossEntropy: (logits, labels, rows, cols) => softmaxCrossEntropy(logits, labels, rows, cols, alloc),
+    sgdUpdate,
+    adamUpdate,
+  };
+}

@@ -1,0 +1,103 @@
+import { UnknownNameError } from '../errors.js';
+import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, Sequential } from '../nn/index.js';
+import type { Shape } from '../tensor/index.js';
+
+export interface ZooOptions {
+  inputShape?: Shape;
+  numClasses?: number;
+}
+
+interface ZooEntry {
+  description: string;
+  create(options: Required<ZooOptions>): Sequential;
+}
+
+const zoo: Record<string, ZooEntry> = {
+  mlp: {
+    description: 'The Keras MNIST MLP: 784-512-512-10, ReLU, dropout 0.2',
+    create: ({ inputShape, numClasses }) =>
+      new Sequential(
+        [
+          new Flatten(),
+          new Dense({ units: 512, activation: 'relu' }),
+          new Dropout({ rate: 0.2 }),
+          new Dense({ units: 512, activation: 'relu' }),
+          new Dropout({ rate: 0.2 }),
+          new Dense({ units: numClasses, activation: 'softmax' }),
+        ],
+        { inputShape, name: 'mlp' },
+      ),
+  },
+  'seed-cnn': {
+    description: "The course's CNN table: Conv 8 3×3 same → MaxPool 2 → Conv 16 5×5 valid → MaxPool 2 → Dense 120 → 64 → 10",
+    create: ({ inputShape, numClasses }) =>
+      new Sequential(
+        [
+          new Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+          new MaxPool2D({ poolSize: 2, strides: 2 }),
+          new Conv2D({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu' }),
+          new MaxPool2D({ poolSize: 2, strides: 2 }),
+          new Flatten(),
+          new Dense({ units: 120, activation: 'relu' }),
+          new Dense({ units: 64, activation: 'relu' }),
+          new Dense({ units: numClasses, activation: 'softmax' }),
+        ],
+        { inputShape, name: 'seed-cnn' },
+      ),
+  },
+  lenet5: {
+    description: 'LeNet-5 (LeCun et al. 1998): C1 6@5×5 same → avg pool → C3 16@5×5 → avg pool → 120 → 84 → 10, tanh',
+    create: ({ inputShape, numClasses }) =>
+      new Sequential(
+        [
+          new Conv2D({ filters: 6, kernelSize: 5, padding: 'same', activation: 'tanh' }),
+          new AvgPool2D({ poolSize: 2 }),
+          new Conv2D({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'tanh' }),
+          new AvgPool2D({ poolSize: 2 }),
+          new Flatten(),
+          new Dense({ units: 120, activation: 'tanh' }),
+          new Dense({ units: 84, activation: 'tanh' }),
+          new Dense({ units: numClasses }),
+          new Activation({ activation: 'softmax' }),
+        ],
+        { inputShape, name: 'lenet5' },
+      ),
+  },
+  'keras-mnist-cnn': {
+    description: 'The Keras MNIST CNN example: Conv 32 3×3 → Conv 64 3×3 → MaxPool 2 → Dropout .25 → Dense 128 → Dropout .5 → 10',
+    create: ({ inputShape, numClasses }) =>
+      new Sequential(
+        [
+          new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu' }),
+          new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
+          new MaxPool2D({ poolSize: 2 }),
+          new Dropout({ rate: 0.25 }),
+          new Flatten(),
+          new Dense({ units: 128, activation: 'relu' }),
+          new Dropout({ rate: 0.5 }),
+          new Dense({ units: numClasses, activation: 'softmax' }),
+        ],
+        { inputShape, name: 'keras-mnist-cnn' },
+      ),
+  },
+};
+
+export function zooNames(): string[] {
+  return Object.keys(zoo);
+}
+
+export function zooDescription(name: string): string {
+  return zooEntry(name).description;
+}
+
+function zooEntry(name: string): ZooEntry {
+  const entry = zoo[name];
+  if (!entry) throw new UnknownNameError('zoo model', name, zooNames());
+  return entry;
+}
+
+/** A zoo model, built (weights initialised from `seed`). */
+export function createZooModel(name: string, options: ZooOptions & { seed?: number } = {}): Sequential {
+  const model = zooEntry(name).create({ inputShape: options.inputShape ?? [28, 28, 1], numClasses: options.numClasses ?? 10 });
+  return model.build({ seed: options.seed ?? 0 });
+}

@@ -1,0 +1,36 @@
+import { recordOp } from '../autograd/tape.js';
+import type { Pool2DInfo } from '../backend/backend.js';
+import { getBackend } from '../backend/registry.js';
+import { ShapeError } from '../errors.js';
+import { formatShape, type Padding, resolveWindow2D, Tensor } from '../tensor/index.js';
+import { pair } from './conv.js';
+
+export interface Pool2DOptions {
+  poolSize?: number | readonly [number, number];
+  /** Defaults to poolSize (non-overlapping windows), as in Keras. */
+  strides?: number | readonly [number, number];
+  padding?: Padding;
+}
+
+export function pool2dInfo(xShape: readonly number[], options: Pool2DOptions = {}, what = 'pool2d'): Pool2DInfo {
+  if (xShape.length !== 4) throw new ShapeError(`${what}: input must be [batch, height, width, channels], got ${formatShape(xShape)}`);
+  const [batch, inH, inW, channels] = xShape;
+  const poolSize = pair(options.poolSize ?? 2);
+  const window = resolveWindow2D(what, inH, inW, poolSize, pair(options.strides ?? poolSize), options.padding ?? 'valid');
+  return { ...window, batch, channels };
+}
+
+export function maxPool2d(x: Tensor, options: Pool2DOptions = {}): Tensor {
+  const info = pool2dInfo(x.shape, options, 'maxPool2d');
+  const backend = getBackend();
+  const y = new Tensor(backend.maxPool(x.data, info), [info.batch, info.outH, info.outW, info.channels]);
+  return recordOp(y, [x], (dy) => [new Tensor(backend.maxPoolBackward(dy.data, x.data, info), x.shape)]);
+}
+
+/** Average pooling; with padding, each window averages only the pixels inside the image. */
+export function avgPool2d(x: Tensor, options: Pool2DOptions = {}): Tensor {
+  const info = pool2dInfo(x.shape, options, 'avgPool2d');
+  const backend = getBackend();
+  const y = new Tensor(backend.avgPool(x.data, info), [info.batch, info.outH, info.outW, info.channels]);
+  return recordOp(y, [x], (dy) => [new Tensor(backend.avgPoolBackward(dy.data, info), x.shape)]);
+}
