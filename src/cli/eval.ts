@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { take } from '../data/index.js';
+import { evaluate } from '../train/index.js';
+import { positiveInteger } from './parse.js';
+import { formatEvaluation, printJson } from './report.js';
+import { openDataset, openModelDir } from './resolve.js';
+
+export function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description("evaluate a saved model on a dataset's test split: accuracy, per-class accuracy, confusion matrix")
+    .argument('<model-dir>', 'a saved model directory (or its model.json)')
+    .option('--dataset <name|dir>', 'mnist, fashion-mnist, or a directory with the four IDX files', 'mnist')
+    .option('--batch-size <n>', 'images per forward pass', positiveInteger, 256)
+    .option('--limit <n>', 'evaluate on the first n test images only', positiveInteger)
+    .option('--json', 'print one JSON object with the results on stdout')
+    .action(async (modelDir: string, flags: { dataset: string; batchSize: number; limit?: number; json?: boolean }) => {
+      const model = await openModelDir(modelDir);
+      const data = await openDataset(flags.dataset);
+      const test = flags.limit ? take(data.test, Math.min(flags.limit, data.test.count)) : data.test;
+      const result = evaluate(model, test, { batchSize: flags.batchSize });
+      if (flags.json) printJson({ model: modelDir, dataset: data.name, ...result });
+      else process.stdout.write(`${formatEvaluation(result, `${data.name} test`)}\n`);
+    });
+}

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { imageToInput, loadImageFile } from '../data/index.js';
+import { ShapeError } from '../errors.js';
+import { Tensor } from '../tensor/index.js';
+import { predictTopK } from '../train/index.js';
+import { positiveInteger } from './parse.js';
+import { printJson } from './report.js';
+import { openModelDir } from './resolve.js';
+
+export function registerPredict(program: Command): void {
+  program
+    .command('predict')
+    .description("classify PNG or JPEG images with a saved model (converted to the model's input: grey or RGB, resized)")
+    .argument('<model-dir>', 'a saved model directory (or its model.json)')
+    .argument('<images...>', 'PNG or JPEG files')
+    .option('--top-k <k>', 'how many classes to show per image', positiveInteger, 3)
+    .option('--invert', 'invert the image first (dark ink on white paper → MNIST-style white on black)')
+    .option('--json', 'print one JSON object with the results on stdout')
+    .action(async (modelDir: string, images: string[], flags: { topK: number; invert?: boolean; json?: boolean }) => {
+      const model = await openModelDir(modelDir);
+      const [height, width, channels] = model.inputShape!;
+      if (channels !== 1 && channels !== 3) throw new ShapeError(`predict supports models with 1 or 3 input channels, this one has ${channels}`);
+      const results = [];
+      for (const file of images) {
+        const decoded = await loadImageFile(file);
+        const input = imageToInput(decoded, { height, width, channels, invert: flags.invert });
+        const [top] = predictTopK(model, new Tensor(input, [1, height, width, channels]), flags.topK);
+        results.push({ file, width: decoded.width, height: decoded.height, top });
+      }
+      if (flags.json) {
+        printJson({ model: modelDir, predictions: results });
+        return;
+      }
+      for (const r of results) {
+        process.stdout.write(`${r.file} (${r.width}×${r.height}):\n`);
+        for (const t of r.top) {
+          const bar = '█'.repeat(Math.round(t.probability * 30));
+          process.stdout.write(`  ${t.className.padEnd(12)} ${(t.probability * 100).toFixed(2).padStart(6)}%  ${bar}\n`);
+        }
+      }
+    });
+}

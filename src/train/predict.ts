@@ -1,0 +1,23 @@
+import { noGrad } from '../autograd/tape.js';
+import type { Sequential } from '../nn/sequential.js';
+import { softmax } from '../ops/index.js';
+import type { Tensor } from '../tensor/index.js';
+import { topK, type TopKEntry } from './metrics.js';
+import { normalizeBatch } from './normalize.js';
+
+/** Class probabilities [batch, classes] for a batch of images with pixels in [0, 1]. */
+export function predict(model: Sequential, x: Tensor): Tensor {
+  return noGrad(() => {
+    const logits = model.forward(normalizeBatch(x, model.inputNormalization), { training: false, logits: true });
+    return softmax(logits);
+  });
+}
+
+/** The k most probable classes of each image in the batch. */
+export function predictTopK(model: Sequential, x: Tensor, k: number): TopKEntry[][] {
+  const probs = predict(model, x);
+  const classes = probs.shape[1];
+  const out: TopKEntry[][] = [];
+  for (let r = 0; r < probs.shape[0]; r++) out.push(topK(probs.data.subarray(r * classes, (r + 1) * classes), k, model.classNames));
+  return out;
+}
