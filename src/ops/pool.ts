@@ -2,7 +2,7 @@ import { recordOp } from '../autograd/tape.js';
 import type { Pool2DInfo } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ShapeError } from '../errors.js';
-import { formatShape, type Padding, resolveWindow2D, Tensor } from '../tensor/index.js';
+import { describePadding, formatShape, type Padding, resolveWindow2D, Tensor } from '../tensor/index.js';
 import { pair } from './conv.js';
 
 export interface Pool2DOptions {
@@ -16,7 +16,15 @@ export function pool2dInfo(xShape: readonly number[], options: Pool2DOptions = {
   if (xShape.length !== 4) throw new ShapeError(`${what}: input must be [batch, height, width, channels], got ${formatShape(xShape)}`);
   const [batch, inH, inW, channels] = xShape;
   const poolSize = pair(options.poolSize ?? 2);
-  const window = resolveWindow2D(what, inH, inW, poolSize, pair(options.strides ?? poolSize), options.padding ?? 'valid');
+  const padding = options.padding ?? 'valid';
+  const window = resolveWindow2D(what, inH, inW, poolSize, pair(options.strides ?? poolSize), padding);
+  // A pad as wide as the window leaves windows with no pixel of the image (max −∞, mean of nothing).
+  if (Math.max(window.padTop, window.padBottom) >= window.kH || Math.max(window.padLeft, window.padRight) >= window.kW) {
+    throw new ShapeError(
+      `${what}: padding ${describePadding(padding)} is not smaller than the pool size ${window.kH}×${window.kW}, ` +
+        `so some windows would hold only padding; each side's padding must be less than the pool size`,
+    );
+  }
   return { ...window, batch, channels };
 }
 
