@@ -32,5 +32,16 @@ try {
     process.stderr.write(`fovea: error [${error.code}]: ${error.message}\n`);
     process.exit(1);
   }
+  if (isSystemError(error)) {
+    // An operating-system refusal (a directory where a file was expected, no permission, disk full):
+    // the user's input, not a bug, so no stack trace.
+    process.stderr.write(`fovea: error [${error.code}]: ${error.message}\n`);
+    process.exit(1);
+  }
   throw error;
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  const e = error as NodeJS.ErrnoException;
+  return error instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string';
 }

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset, type LoadedDataset } from '../data/index.js';
-import { loadModel } from '../io/index.js';
+import { loadModel, MODEL_JSON_FILE } from '../io/index.js';
 import { createZooModel, zooNames } from '../models/index.js';
 import type { Sequential } from '../nn/index.js';
-import { NotFoundError, UnknownNameError } from '../errors.js';
+import { ArgumentError, NotFoundError, UnknownNameError } from '../errors.js';
 
 /** Directories named by $FOVEA_DATA (colon-separated) are searched for datasets first. */
 export function datasetSearchDirs(): string[] {
@@ -31,9 +31,20 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
+/** Whether `spec` names an existing file or directory (a model.json or a model directory). */
+export async function pathExists(spec: string): Promise<boolean> {
+  return (await isFile(spec)) || (await isDirectory(spec));
+}
+
 /** A saved model directory, or the directory of a model.json path. */
 export async function openModelDir(spec: string): Promise<Sequential> {
-  if (await isFile(spec)) return loadModel(path.dirname(spec));
+  if (await isFile(spec)) {
+    // loadModel reads <dir>/model.json, so any other file name would silently load a different file.
+    if (path.basename(spec) !== MODEL_JSON_FILE) {
+      throw new ArgumentError(`expected a model directory or its ${MODEL_JSON_FILE}, found the file ${spec}`);
+    }
+    return loadModel(path.dirname(spec));
+  }
   if (await isDirectory(spec)) return loadModel(spec);
   throw new NotFoundError(`model directory not found: ${spec}`);
 }
@@ -44,6 +55,6 @@ export async function openModelDir(spec: string): Promise<Sequential> {
  */
 export async function openModelSpec(spec: string, options: { inputShape: number[]; numClasses: number; seed: number }): Promise<Sequential> {
   if (zooNames().includes(spec)) return createZooModel(spec, options);
-  if ((await isFile(spec)) || (await isDirectory(spec))) return openModelDir(spec);
+  if (await pathExists(spec)) return openModelDir(spec);
   throw new UnknownNameError('model', spec, [...zooNames(), 'or the path of a saved model directory or model.json']);
 }

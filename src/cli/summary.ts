@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { createZooModel, zooNames } from '../models/index.js';
+import { UnknownNameError } from '../errors.js';
+import type { Sequential } from '../nn/index.js';
 import { printJson } from './report.js';
-import { openModelDir } from './resolve.js';
+import { openModelDir, pathExists } from './resolve.js';
 
 export function registerSummary(program: Command): void {
   program
@@ -10,7 +12,7 @@ export function registerSummary(program: Command): void {
     .argument('<model>', `a saved model directory (or model.json), or a zoo name: ${zooNames().join(', ')}`)
     .option('--json', 'print the architecture as JSON on stdout')
     .action(async (spec: string, flags: { json?: boolean }) => {
-      const model = zooNames().includes(spec) ? createZooModel(spec) : await openModelDir(spec);
+      const model = await openSummaryModel(spec);
       if (flags.json) {
         printJson({
           name: model.name,
@@ -22,4 +24,11 @@ export function registerSummary(program: Command): void {
         process.stdout.write(`${model.summary()}\n`);
       }
     });
+}
+
+/** A zoo name, or a saved model; a bare word that is neither gets the list of zoo names. */
+async function openSummaryModel(spec: string): Promise<Sequential> {
+  if (zooNames().includes(spec)) return createZooModel(spec);
+  if (/[\\/]/.test(spec) || (await pathExists(spec))) return openModelDir(spec);
+  throw new UnknownNameError('model', spec, [...zooNames(), 'or the path of a saved model directory or model.json']);
 }

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { take } from '../data/index.js';
+import { ShapeError } from '../errors.js';
 import { saveModel } from '../io/index.js';
 import { createOptimizer, optimizerNames } from '../optim/index.js';
 import { evaluate, fit } from '../train/index.js';
-import { positiveInteger, positiveNumber } from './parse.js';
+import { nonNegativeInteger, positiveInteger, positiveNumber } from './parse.js';
 import { formatEvaluation, printJson } from './report.js';
 import { openDataset, openModelSpec } from './resolve.js';
 
@@ -20,6 +21,7 @@ interface TrainFlags {
   quiet?: boolean;
   limitTrain?: number;
   limitTest?: number;
+  evalEveryEpoch?: boolean;
 }
 
 export function registerTrain(program: Command): void {
@@ -32,10 +34,11 @@ export function registerTrain(program: Command): void {
     .option('--batch-size <n>', 'images per gradient step', positiveInteger, 64)
     .option('--lr <rate>', 'learning rate', positiveNumber, 1e-3)
     .option('--optimizer <name>', `one of ${optimizerNames.join(', ')}`, 'adam')
-    .option('--seed <n>', 'seed for initialisation, shuffling and dropout', (v: string) => positiveInteger(String(Number(v) + 1)) - 1, 0)
+    .option('--seed <n>', 'seed for initialisation, shuffling and dropout', nonNegativeInteger, 0)
     .option('--out <dir>', 'where to save the trained model (model.json + weights.safetensors)')
     .option('--limit-train <n>', 'train on the first n training images only', positiveInteger)
     .option('--limit-test <n>', 'evaluate on the first n test images only', positiveInteger)
+    .option('--eval-every-epoch', 'also measure test accuracy after every epoch (kept in the history as val_accuracy)')
     .option('--json', 'print one JSON object with the results on stdout')
     .option('--quiet', 'no progress bar or summary')
     .action(async (flags: TrainFlags) => {
@@ -48,6 +51,13 @@ export function registerTrain(program: Command): void {
         numClasses: train.numClasses,
         seed: flags.seed,
       });
+      const outputs = model.outputShape[model.outputShape.length - 1];
+      if (outputs !== data.classNames.length) {
+        // Checked before training: model.json could not be loaded with class names that disagree with the outputs.
+        throw new ShapeError(
+          `model '${flags.model}' has ${outputs} outputs but dataset '${data.name}' has ${data.classNames.length} classes; continue training only on a dataset with the same classes, or start from a zoo model`,
+        );
+      }
       model.classNames = [...data.classNames];
       const talk = !flags.json && !flags.quiet;
       if (talk) {
@@ -60,6 +70,7 @@ export function registerTrain(program: Command): void {
         batchSize: flags.batchSize,
         optimizer,
         seed: flags.seed,
+        validationData: flags.evalEveryEpoch ? test : undefined,
         progress: flags.quiet ? undefined : { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY },
       });
       const trainSeconds = (performance.now() - started) / 1000;
