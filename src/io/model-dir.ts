@@ -63,7 +63,7 @@ export async function readModelFile(dir: string, name: string): Promise<Uint8Arr
   const path = platform.joinPath(dir, name);
   if (!(await platform.exists(path))) {
     const held = await platform.listDir(dir);
-    throw new NotFoundError(`model directory '${dir}' has no file '${name}'; it holds: ${held.length > 0 ? held.join(', ') : '(nothing)'}`);
+    throw new NotFoundError(`model directory '${dir}' has no file '${name}'; it holds: ${held.length === 0 ? '(nothing)' : held.length > 12 ? `${held.slice(0, 12).join(', ')} and ${held.length - 12} more` : held.join(', ')}`);
   }
   return platform.readFile(path);
 }

@@ -5,7 +5,7 @@ import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
-import { FormatError, NotFoundError } from '../errors.js';
+import { ArgumentError, FormatError, NotFoundError } from '../errors.js';
 import type { DecodedImage, Platform } from './platform.js';
 import { setPlatform } from './platform.js';
 
@@ -46,7 +46,10 @@ export const nodePlatform: Platform = {
       const buf = await fs.readFile(p);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`file not found: ${p}`);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new NotFoundError(`file not found: ${p}`);
+      if (code === 'EISDIR') throw new ArgumentError(`expected a file, found a directory: ${p}`);
+      if (code === 'EACCES' || code === 'EPERM') throw new ArgumentError(`no permission to read ${p}`);
       throw e;
     }
   },
