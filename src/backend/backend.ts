@@ -42,8 +42,18 @@ export interface AdamConfig {
 export interface Backend {
   readonly name: string;
   readonly dtype: DType;
-  /** A zero-filled array of the backend's dtype. */
+  /** A zero-filled array of the backend's dtype, reclaimed with the current scope (if any). */
   alloc(size: number): TensorData;
+  /** A zero-filled array that outlives scopes (optimizer state). */
+  allocPersistent(size: number): TensorData;
+  /** `data` as an array resident in this backend's memory, outliving scopes (a copy if it lives elsewhere). */
+  adopt(data: TensorData): TensorData;
+  /**
+   * Runs `fn`; memory that kernels allocate inside is reclaimed when it returns, so anything
+   * `fn` returns must not be a kernel output (copy it out first). Used around each training
+   * step, so users never free memory by hand.
+   */
+  scope<T>(fn: () => T): T;
 
   /** C[m×n] = op(A)·op(B), row-major; A is m×k (k×m when transA), B is k×n (n×k when transB). */
   gemm(a: TensorData, b: TensorData, m: number, n: number, k: number, transA: boolean, transB: boolean): TensorData;

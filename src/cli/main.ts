@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import '../platform/node.js';
 import { Command, CommanderError } from 'commander';
+import { backendNames, useBackend } from '../backend/registry.js';
 import { FoveaError } from '../errors.js';
 import { registerDatasets } from './datasets.js';
 import { registerEval } from './eval.js';
@@ -13,8 +14,13 @@ program
   .name('fovea')
   .description('Image recognition with convolutional neural networks: train, evaluate and run CNNs.')
   .version('0.1.0')
+  .option('--backend <name>', `compute backend: ${backendNames().join(', ')} (default: $FOVEA_BACKEND, else js)`)
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  .hook('preAction', async () => {
+    const name = program.opts<{ backend?: string }>().backend ?? process.env.FOVEA_BACKEND;
+    if (name) await useBackend(name);
+  });
 
 registerTrain(program);
 registerEval(program);

@@ -3,7 +3,7 @@ import { conv2d, conv2dInfo } from '../ops/index.js';
 import { describePadding, formatShape, type Padding, type Rng, type Shape, type Tensor } from '../tensor/index.js';
 import { type ActivationName, applyActivation, checkActivation } from './activation-fns.js';
 import { initialize } from './initializers.js';
-import { type CallContext, Layer, type LayerConfig, type LayerDescription } from './layer.js';
+import { type CallContext, Layer, type Parameter, type LayerConfig, type LayerDescription } from './layer.js';
 import { checkPadding, intPair, positiveInt } from './options.js';
 
 export interface Conv2DArgs {
@@ -31,8 +31,8 @@ export class Conv2D extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: string;
   readonly biasInitializer: string;
-  kernel: Tensor | null = null;
-  bias: Tensor | null = null;
+  kernel: Parameter | null = null;
+  bias: Parameter | null = null;
 
   constructor(args: Conv2DArgs) {
     super(args.name);
@@ -65,7 +65,7 @@ export class Conv2D extends Layer {
   }
 
   call(x: Tensor, _context: CallContext): Tensor {
-    return applyActivation(this.activation, conv2d(x, this.kernel!, this.convOptions(), this.bias ?? undefined));
+    return applyActivation(this.activation, conv2d(x, this.kernel!.value, this.convOptions(), this.bias?.value));
   }
 
   override describe(): LayerDescription {

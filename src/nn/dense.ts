@@ -3,7 +3,7 @@ import { biasAdd, matmul } from '../ops/index.js';
 import { formatShape, type Rng, type Shape, type Tensor } from '../tensor/index.js';
 import { type ActivationName, applyActivation, checkActivation } from './activation-fns.js';
 import { initialize } from './initializers.js';
-import { type CallContext, Layer, type LayerConfig, type LayerDescription } from './layer.js';
+import { type CallContext, Layer, type Parameter, type LayerConfig, type LayerDescription } from './layer.js';
 import { positiveInt } from './options.js';
 
 export interface DenseArgs {
@@ -23,8 +23,8 @@ export class Dense extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: string;
   readonly biasInitializer: string;
-  kernel: Tensor | null = null;
-  bias: Tensor | null = null;
+  kernel: Parameter | null = null;
+  bias: Parameter | null = null;
 
   constructor(args: DenseArgs) {
     super(args.name);
@@ -57,8 +57,8 @@ export class Dense extends Layer {
 
   /** x·W + b, before the activation. */
   override callWithoutSoftmax(x: Tensor, _context: CallContext): Tensor {
-    const y = matmul(x, this.kernel!);
-    return this.bias ? biasAdd(y, this.bias) : y;
+    const y = matmul(x, this.kernel!.value);
+    return this.bias ? biasAdd(y, this.bias.value) : y;
   }
 
   override describe(): LayerDescription {

@@ -1,10 +1,13 @@
 import type { Rng, Shape, Tensor } from '../tensor/index.js';
 
-/** A trainable (or frozen) weight of a layer. Optimizers update `value.data` in place. */
+/**
+ * A trainable (or frozen) weight of a layer. Optimizers update `value.data` in place; a backend
+ * may replace `value` by a copy that lives in its own memory (same shape and values).
+ */
 export interface Parameter {
   /** Unique within a model: `<layer name>/<weight name>`, e.g. `conv2d/kernel`. */
   readonly name: string;
-  readonly value: Tensor;
+  value: Tensor;
   trainable: boolean;
 }
 
@@ -74,8 +77,9 @@ export abstract class Layer {
     return this.call(x, context);
   }
 
-  protected addWeight(weightName: string, value: Tensor, trainable = true): Tensor {
-    this.weights.push({ name: `${this.name}/${weightName}`, value, trainable });
-    return value;
+  protected addWeight(weightName: string, value: Tensor, trainable = true): Parameter {
+    const parameter: Parameter = { name: `${this.name}/${weightName}`, value, trainable };
+    this.weights.push(parameter);
+    return parameter;
   }
 }

@@ -43,7 +43,7 @@ export class Adam implements Optimizer {
     parameters.forEach((p, i) => {
       let state = this.moments.get(p);
       if (!state) {
-        state = { m: backend.alloc(p.value.size), v: backend.alloc(p.value.size) };
+        state = { m: backend.allocPersistent(p.value.size), v: backend.allocPersistent(p.value.size) };
         this.moments.set(p, state);
       }
       backend.adamUpdate(p.value.data, gradients[i].data, state.m, state.v, config);

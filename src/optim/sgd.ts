@@ -41,7 +41,7 @@ export class SGD implements Optimizer {
     parameters.forEach((p, i) => {
       let v: TensorData | null = null;
       if (this.momentum > 0) {
-        v = this.velocity.get(p) ?? backend.alloc(p.value.size);
+        v = this.velocity.get(p) ?? backend.allocPersistent(p.value.size);
         this.velocity.set(p, v);
       }
       backend.sgdUpdate(p.value.data, gradients[i].data, v, config);

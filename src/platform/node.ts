@@ -53,6 +53,9 @@ export const nodePlatform: Platform = {
       throw e;
     }
   },
+  async readUrl(url) {
+    return this.readFile(fileURLToPath(url));
+  },
   async writeFileAtomic(p, data) {
     const tmp = `${p}.tmp-${process.pid}-${Date.now().toString(36)}`;
     const handle = await fs.open(tmp, 'w');

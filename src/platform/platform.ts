@@ -13,6 +13,8 @@ export interface DecodedImage {
 export interface Platform {
   readonly name: 'node' | 'browser';
   readFile(path: string): Promise<Uint8Array>;
+  /** Reads a resource shipped with the package (e.g. the WebAssembly kernels), by URL. */
+  readUrl(url: URL): Promise<Uint8Array>;
   /** Writes to a temporary file beside `path`, flushes it, then renames it over `path`. */
   writeFileAtomic(path: string, data: Uint8Array | string): Promise<void>;
   exists(path: string): Promise<boolean>;

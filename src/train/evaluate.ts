@@ -1,4 +1,5 @@
 import { noGrad } from '../autograd/tape.js';
+import { getBackend } from '../backend/registry.js';
 import { type ImageDataset, batches } from '../data/index.js';
 import { ShapeError } from '../errors.js';
 import type { Sequential } from '../nn/sequential.js';
@@ -37,10 +38,13 @@ export function evaluate(model: Sequential, ds: ImageDataset, options: { batchSi
   const confusion = new ConfusionMatrix(numClasses);
   let lossSum = 0;
   noGrad(() => {
+    const backend = getBackend();
     for (const batch of batches(ds, { batchSize: options.batchSize ?? 256 })) {
-      const logits = model.forward(normalizeBatch(batch.x, model.inputNormalization), { training: false, logits: true });
-      lossSum += softmaxCrossEntropy(logits, batch.labels).item() * batch.labels.length;
-      confusion.add(batch.labels, argmaxRows(logits));
+      backend.scope(() => {
+        const logits = model.forward(normalizeBatch(batch.x, model.inputNormalization), { training: false, logits: true });
+        lossSum += softmaxCrossEntropy(logits, batch.labels).item() * batch.labels.length;
+        confusion.add(batch.labels, argmaxRows(logits));
+      });
     }
   });
   const classNames = model.classNames ?? [...ds.classNames];

@@ -4,7 +4,8 @@ import { ArgumentError, NumericalError } from '../errors.js';
 import type { Sequential } from '../nn/sequential.js';
 import { softmaxCrossEntropy } from '../ops/index.js';
 import { Adam, type Optimizer } from '../optim/index.js';
-import { Rng } from '../tensor/index.js';
+import { getBackend } from '../backend/registry.js';
+import { Rng, Tensor } from '../tensor/index.js';
 import { checkDatasetFitsModel, evaluate } from './evaluate.js';
 import { argmaxRows, countCorrect } from './metrics.js';
 import { normalizeBatch } from './normalize.js';
@@ -56,6 +57,8 @@ export function fit(model: Sequential, train: ImageDataset, options: FitOptions 
   const rng = new Rng(options.seed ?? 0);
   const shuffleRng = rng.fork();
   const dropoutRng = rng.fork();
+  const backend = getBackend();
+  for (const p of model.parameters()) p.value = new Tensor(backend.adopt(p.value.data), p.value.shape);
   const params = model.trainableParameters();
   const sources = params.map((p) => p.value);
   const bar = options.progress ? new ProgressBar(options.progress) : null;
@@ -73,21 +76,25 @@ export function fit(model: Sequential, train: ImageDataset, options: FitOptions 
     let step = 0;
     const state = (): ProgressState => ({ epoch: e + 1, epochs, batch: step, batches: steps, images: seen, elapsedSeconds: now() - start, loss: seen ? lossSum / seen : 0, accuracy: seen ? correct / seen : 0 });
     for (const batch of batches(train, { batchSize, shuffle: options.shuffle ?? true, rng: shuffleRng })) {
-      const x = normalizeBatch(batch.x, model.inputNormalization);
-      let logits = x;
-      const { value, grads } = valueAndGrads(() => {
-        logits = model.forward(x, { training: true, rng: dropoutRng, logits: true });
-        return softmaxCrossEntropy(logits, batch.labels);
-      }, sources);
-      const loss = value.item();
-      if (!Number.isFinite(loss)) {
-        throw new NumericalError(`loss became ${loss} at epoch ${epoch}, batch ${step + 1}/${steps}; the weights were left as they were before this batch — try a lower learning rate (now ${optimizer.learningRate})`);
-      }
-      optimizer.step(params, grads);
+      // One scope per step: the backend reclaims every intermediate when it ends.
+      const { loss, batchCorrect } = backend.scope(() => {
+        const x = normalizeBatch(batch.x, model.inputNormalization);
+        let logits = x;
+        const { value, grads } = valueAndGrads(() => {
+          logits = model.forward(x, { training: true, rng: dropoutRng, logits: true });
+          return softmaxCrossEntropy(logits, batch.labels);
+        }, sources);
+        const stepLoss = value.item();
+        if (!Number.isFinite(stepLoss)) {
+          throw new NumericalError(`loss became ${stepLoss} at epoch ${epoch}, batch ${step + 1}/${steps}; the weights were left as they were before this batch — try a lower learning rate (now ${optimizer.learningRate})`);
+        }
+        optimizer.step(params, grads);
+        return { loss: stepLoss, batchCorrect: countCorrect(argmaxRows(logits), batch.labels) };
+      });
       step++;
       seen += batch.labels.length;
       lossSum += loss * batch.labels.length;
-      correct += countCorrect(argmaxRows(logits), batch.labels);
+      correct += batchCorrect;
       bar?.update(state());
     }
     const seconds = now() - start;

@@ -1,16 +1,21 @@
 import { noGrad } from '../autograd/tape.js';
+import { getBackend } from '../backend/registry.js';
 import type { Sequential } from '../nn/sequential.js';
 import { softmax } from '../ops/index.js';
-import type { Tensor } from '../tensor/index.js';
+import { Tensor } from '../tensor/index.js';
 import { topK, type TopKEntry } from './metrics.js';
 import { normalizeBatch } from './normalize.js';
 
 /** Class probabilities [batch, classes] for a batch of images with pixels in [0, 1]. */
 export function predict(model: Sequential, x: Tensor): Tensor {
-  return noGrad(() => {
-    const logits = model.forward(normalizeBatch(x, model.inputNormalization), { training: false, logits: true });
-    return softmax(logits);
-  });
+  return noGrad(() =>
+    getBackend().scope(() => {
+      const logits = model.forward(normalizeBatch(x, model.inputNormalization), { training: false, logits: true });
+      const probabilities = softmax(logits);
+      // Copied out of the scope, which reclaims the backend's memory.
+      return new Tensor(Float32Array.from(probabilities.data), probabilities.shape);
+    }),
+  );
 }
 
 /** The k most probable classes of each image in the batch. */

@@ -1,4 +1,4 @@
-import { allocData, type DType } from '../../tensor/index.js';
+import { allocData, type DType, dtypeOf } from '../../tensor/index.js';
 import type { Backend } from '../backend.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv.js';
 import { biasAdd, biasGrad, binary, scale, sum, sumToShape, unary, unaryBackward } from './elementwise.js';
@@ -17,6 +17,14 @@ export function createJsBackend(dtype: DType = 'float32'): Backend {
     name: dtype === 'float64' ? 'js-float64' : 'js',
     dtype,
     alloc,
+    allocPersistent: alloc,
+    adopt: (data) => {
+      if (dtypeOf(data) === dtype) return data;
+      const converted = alloc(data.length);
+      converted.set(data);
+      return converted;
+    },
+    scope: (fn) => fn(),
     gemm: (a, b, m, n, k, transA, transB) => gemm(a, b, m, n, k, transA, transB, alloc),
     conv2d: (x, w, info) => conv2d(x, w, info, alloc),
     conv2dBackwardInput: (dy, w, info) => conv2dBackwardInput(dy, w, info, alloc),

@@ -1,0 +1,171 @@
+// Packed SGEMM with a 4×8 SIMD micro-kernel (BLIS-style), allocation-free: all memory is passed
+// in as pointers, so instances sharing one memory never touch AssemblyScript's heap.
+//
+// C[m×n] (+)= op(A)·op(B), row-major. Element (i, p) of op(A) is at a + 4·(i·rsA + p·csA), and
+// (p, j) of op(B) at b + 4·(p·rsB + j·csB): a transpose is only a swap of strides.
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+export const KC: i32 = 256;
+export const MC: i32 = 120;
+export const NC: i32 = 2048;
+
+/** Bytes of workspace gemm needs for packed A and B blocks. */
+export function gemmWorkspaceBytes(): i32 {
+  return (MC * KC + KC * NC) * 4 + 4 * MR * NR;
+}
+
+// Packs rows [i0, i0+mc) × columns [p0, p0+kc) of A into slivers of MR rows, p-major, zero-padded.
+function packA(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, p0: i32, kc: i32, m: i32, dst: usize): void {
+  for (let s = 0; s < mc; s += MR) {
+    const base = dst + <usize>(s * kc) * 4;
+    for (let p = 0; p < kc; p++) {
+      const out = base + <usize>(p * MR) * 4;
+      for (let r = 0; r < MR; r++) {
+        const i = i0 + s + r;
+        const v: f32 = i < m ? load<f32>(a + <usize>(i * rsA + (p0 + p) * csA) * 4) : 0;
+        store<f32>(out + <usize>r * 4, v);
+      }
+    }
+  }
+}
+
+// Packs rows [p0, p0+kc) × columns [j0, j0+nc) of B into slivers of NR columns, p-major, zero-padded.
+function packB(b: usize, rsB: i32, csB: i32, p0: i32, kc: i32, j0: i32, nc: i32, n: i32, dst: usize): void {
+  for (let s = 0; s < nc; s += NR) {
+    const base = dst + <usize>(s * kc) * 4;
+    if (csB == 1 && j0 + s + NR <= n) {
+      for (let p = 0; p < kc; p++) {
+        const src = b + <usize>((p0 + p) * rsB + j0 + s) * 4;
+        const out = base + <usize>(p * NR) * 4;
+        v128.store(out, v128.load(src));
+        v128.store(out, v128.load(src, 16), 16);
+      }
+      continue;
+    }
+    for (let p = 0; p < kc; p++) {
+      const out = base + <usize>(p * NR) * 4;
+      for (let c = 0; c < NR; c++) {
+        const j = j0 + s + c;
+        const v: f32 = j < n ? load<f32>(b + <usize>((p0 + p) * rsB + j * csB) * 4) : 0;
+        store<f32>(out + <usize>c * 4, v);
+      }
+    }
+  }
+}
+
+// 4×8 tile of C from packed slivers: 8 f32x4 accumulators, kept in registers.
+// Writes rows < mr and columns < nr; adds to C when `add` is set.
+function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: i32, add: bool, scratch: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(ap, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    ap += 16;
+    bp += 32;
+  }
+  const rowBytes = <usize>ldc * 4;
+  if (mr == MR && nr == NR) {
+    if (add) {
+      v128.store(c, f32x4.add(v128.load(c), c00));
+      v128.store(c, f32x4.add(v128.load(c, 16), c01), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c10));
+      v128.store(c, f32x4.add(v128.load(c, 16), c11), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c20));
+      v128.store(c, f32x4.add(v128.load(c, 16), c21), 16);
+      c += rowBytes;
+      v128.store(c, f32x4.add(v128.load(c), c30));
+      v128.store(c, f32x4.add(v128.load(c, 16), c31), 16);
+    } else {
+      v128.store(c, c00);
+      v128.store(c, c01, 16);
+      c += rowBytes;
+      v128.store(c, c10);
+      v128.store(c, c11, 16);
+      c += rowBytes;
+      v128.store(c, c20);
+      v128.store(c, c21, 16);
+      c += rowBytes;
+      v128.store(c, c30);
+      v128.store(c, c31, 16);
+    }
+    return;
+  }
+  // Edge tile: spill to scratch, then copy the valid part.
+  v128.store(scratch, c00);
+  v128.store(scratch, c01, 16);
+  v128.store(scratch, c10, 32);
+  v128.store(scratch, c11, 48);
+  v128.store(scratch, c20, 64);
+  v128.store(scratch, c21, 80);
+  v128.store(scratch, c30, 96);
+  v128.store(scratch, c31, 112);
+  for (let r = 0; r < mr; r++) {
+    for (let j = 0; j < nr; j++) {
+      const dst = c + <usize>(r * ldc + j) * 4;
+      const v = load<f32>(scratch + <usize>(r * NR + j) * 4);
+      store<f32>(dst, add ? load<f32>(dst) + v : v);
+    }
+  }
+}
+
+/**
+ * Rows [rowStart, rowEnd) of C = op(A)·op(B) (+ C when `accumulate`). `work` points to
+ * gemmWorkspaceBytes() of scratch owned by the caller (one per thread).
+ */
+export function gemm(
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, m: i32, n: i32, k: i32,
+  rowStart: i32, rowEnd: i32, accumulate: bool, work: usize,
+): void {
+  const packedA = work;
+  const packedB = work + <usize>(MC * KC) * 4;
+  const scratch = packedB + <usize>(KC * NC) * 4;
+  if (k == 0) {
+    if (!accumulate) memory.fill(c + <usize>(rowStart * n) * 4, 0, <usize>((rowEnd - rowStart) * n) * 4);
+    return;
+  }
+  for (let j0 = 0; j0 < n; j0 += NC) {
+    const nc = min(NC, n - j0);
+    for (let p0 = 0; p0 < k; p0 += KC) {
+      const kc = min(KC, k - p0);
+      packB(b, rsB, csB, p0, kc, j0, nc, n, packedB);
+      const add = accumulate || p0 > 0;
+      for (let i0 = rowStart; i0 < rowEnd; i0 += MC) {
+        const mc = min(MC, rowEnd - i0);
+        packA(a, rsA, csA, i0, mc, p0, kc, rowEnd, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = packedB + <usize>(jr * kc) * 4;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            microKernel(packedA + <usize>(ir * kc) * 4, bp, kc, c + <usize>((i0 + ir) * n + j0 + jr) * 4, n, mr, nr, add, scratch);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** First byte after the module's static data: JavaScript hands out memory from here on. */
+export function staticDataEnd(): usize {
+  return __heap_base;
+}

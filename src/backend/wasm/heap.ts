@@ -1,0 +1,112 @@
+/**
+ * Memory for the wasm backend: one shared WebAssembly.Memory carved up from JavaScript (the
+ * kernels never allocate). Blocks come from per-size-class free lists, else from a bump
+ * pointer that grows the memory. A block is returned either when the scope it was allocated
+ * in ends (training steps) or, outside any scope, when its Float32Array is garbage-collected.
+ */
+const ALIGN = 64;
+const PAGE = 65536;
+
+/** Size classes: 64 B, then four steps per power of two (at most 25% slack). */
+function sizeClass(bytes: number): number {
+  if (bytes <= ALIGN) return ALIGN;
+  const power = 2 ** Math.floor(Math.log2(bytes));
+  const step = power / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
+export class WasmHeap {
+  private top: number;
+  private readonly freeLists = new Map<number, number[]>();
+  private readonly scopes: number[][] = [];
+  private readonly sizes = new Map<number, number>();
+  private readonly knownBuffers = new WeakSet<ArrayBufferLike>();
+  private readonly collected = new FinalizationRegistry<number>((ptr) => this.release(ptr));
+  private liveBytes = 0;
+
+  constructor(readonly memory: WebAssembly.Memory, reservedBytes: number) {
+    this.top = Math.ceil(reservedBytes / ALIGN) * ALIGN;
+    this.knownBuffers.add(memory.buffer);
+  }
+
+  /** Bytes handed out and not yet returned. */
+  get bytesInUse(): number {
+    return this.liveBytes;
+  }
+
+  /** Bytes of WebAssembly memory (it only grows). */
+  get bytesReserved(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** A block of at least `bytes`, 64-byte aligned, not zeroed; owned by the current scope if any. */
+  allocBytes(bytes: number, persistent = false): number {
+    const size = sizeClass(Math.max(bytes, 1));
+    const list = this.freeLists.get(size);
+    let ptr = list && list.length > 0 ? list.pop()! : -1;
+    if (ptr < 0) {
+      ptr = this.top;
+      this.top += size;
+      this.ensureCapacity(this.top);
+    }
+    this.sizes.set(ptr, size);
+    this.liveBytes += size;
+    if (!persistent && this.scopes.length > 0) this.scopes[this.scopes.length - 1].push(ptr);
+    return ptr;
+  }
+
+  /** A zero-filled Float32Array of `length` in wasm memory. */
+  f32(length: number, persistent = false): Float32Array {
+    const inScope = !persistent && this.scopes.length > 0;
+    const ptr = this.allocBytes(length * 4, persistent);
+    const view = new Float32Array(this.memory.buffer, ptr, length);
+    view.fill(0);
+    if (!inScope) this.collected.register(view, ptr);
+    return view;
+  }
+
+  /** An Int32Array of `length` in wasm memory, owned by the current scope (or GC-tracked). */
+  i32(length: number): Int32Array {
+    const inScope = this.scopes.length > 0;
+    const ptr = this.allocBytes(length * 4);
+    const view = new Int32Array(this.memory.buffer, ptr, length);
+    if (!inScope) this.collected.register(view, ptr);
+    return view;
+  }
+
+  /** Whether `array` is a view of this heap's memory (so kernels can use it in place). */
+  owns(array: ArrayBufferView): boolean {
+    return this.knownBuffers.has(array.buffer);
+  }
+
+  beginScope(): void {
+    this.scopes.push([]);
+  }
+
+  endScope(): void {
+    const owned = this.scopes.pop();
+    if (owned) for (const ptr of owned) this.release(ptr);
+  }
+
+  private release(ptr: number): void {
+    const size = this.sizes.get(ptr);
+    if (size === undefined) return;
+    this.sizes.delete(ptr);
+    this.liveBytes -= size;
+    let list = this.freeLists.get(size);
+    if (!list) {
+      list = [];
+      this.freeLists.set(size, list);
+    }
+    list.push(ptr);
+  }
+
+  private ensureCapacity(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const grow = Math.ceil((bytes - have) / PAGE);
+    // Grow by at least a quarter of the current size so growth is rare.
+    this.memory.grow(Math.max(grow, Math.ceil(have / PAGE / 4)));
+    this.knownBuffers.add(this.memory.buffer);
+  }
+}

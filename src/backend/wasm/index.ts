@@ -1,0 +1,208 @@
+import { getPlatform } from '../../platform/platform.js';
+import type { Shape, TensorData } from '../../tensor/index.js';
+import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../backend.js';
+import { binary as jsBinary, sumToShape as jsSumToShape } from '../js/elementwise.js';
+import { WasmHeap } from './heap.js';
+import type { WasmKernels } from './kernels.js';
+
+const UNARY_CODES: Record<UnaryOp, number> = { relu: 0, leakyRelu: 1, sigmoid: 2, tanh: 3, exp: 4, log: 5, neg: 6, square: 7, sqrt: 8, abs: 9 };
+const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+const MAX_PAGES = 65536;
+
+export const WASM_KERNELS_URL = new URL('../../../wasm/fovea-kernels.wasm', import.meta.url);
+
+/** Compiles the kernels and creates a backend over a fresh shared memory. */
+export async function createWasmBackend(wasmBytes?: Uint8Array): Promise<Backend> {
+  const bytes = wasmBytes ?? (await getPlatform().readUrl(WASM_KERNELS_URL));
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
+  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } } });
+  const kernels = instance.exports as unknown as WasmKernels;
+  const workspace = Math.ceil(kernels.staticDataEnd() / 64) * 64;
+  const heap = new WasmHeap(memory, workspace + kernels.gemmWorkspaceBytes());
+  return wasmBackend(kernels, heap, workspace);
+}
+
+function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend {
+  const alloc = (size: number): Float32Array => heap.f32(size);
+
+  /** Runs `fn` with a scope for temporaries (copies of foreign inputs, im2col buffers). */
+  function temporaries<T>(fn: () => T): T {
+    heap.beginScope();
+    try {
+      return fn();
+    } finally {
+      heap.endScope();
+    }
+  }
+
+  /** Byte offset of `data` in wasm memory, copying it in (as a temporary) when it lives elsewhere. */
+  function input(data: TensorData): number {
+    if (data instanceof Float32Array && heap.owns(data)) return data.byteOffset;
+    const copy = heap.f32(data.length);
+    copy.set(data);
+    return copy.byteOffset;
+  }
+
+  function gemm(a: TensorData, b: TensorData, m: number, n: number, kk: number, transA: boolean, transB: boolean, out?: Float32Array): Float32Array {
+    const c = out ?? alloc(m * n);
+    temporaries(() => {
+      const [rsA, csA] = transA ? [1, m] : [kk, 1];
+      const [rsB, csB] = transB ? [1, kk] : [n, 1];
+      k.gemm(input(a), rsA, csA, input(b), rsB, csB, c.byteOffset, m, n, kk, 0, m, 0, workspace);
+    });
+    return c;
+  }
+
+  function im2col(x: TensorData, i: Conv2DInfo): Float32Array {
+    const rows = i.batch * i.outH * i.outW;
+    const cols = heap.f32(rows * i.kH * i.kW * i.inC);
+    k.im2col(input(x), i.batch, i.inH, i.inW, i.inC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW, i.padTop, i.padLeft, i.outH, i.outW, cols.byteOffset, 0, rows);
+    return cols;
+  }
+
+  const poolArgs = (i: Pool2DInfo) => [i.batch, i.inH, i.inW, i.channels, i.outH, i.outW, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft] as const;
+
+  return {
+    name: 'wasm',
+    dtype: 'float32',
+    alloc,
+    allocPersistent: (size) => heap.f32(size, true),
+    adopt: (data) => {
+      if (data instanceof Float32Array && heap.owns(data)) return data;
+      const copy = heap.f32(data.length, true);
+      copy.set(data);
+      return copy;
+    },
+    scope: (fn) => {
+      heap.beginScope();
+      try {
+        return fn();
+      } finally {
+        heap.endScope();
+      }
+    },
+    gemm: (a, b, m, n, kk, transA, transB) => gemm(a, b, m, n, kk, transA, transB),
+    conv2d(x, w, i) {
+      const y = alloc(i.batch * i.outH * i.outW * i.outC);
+      temporaries(() => gemm(im2col(x, i), w, i.batch * i.outH * i.outW, i.outC, i.kH * i.kW * i.inC, false, false, y));
+      return y;
+    },
+    conv2dBackwardInput(dy, w, i) {
+      const dx = alloc(i.batch * i.inH * i.inW * i.inC);
+      temporaries(() => {
+        const rows = i.batch * i.outH * i.outW;
+        const patch = i.kH * i.kW * i.inC;
+        const dcols = gemm(dy, w, rows, patch, i.outC, false, true, heap.f32(rows * patch));
+        k.col2im(dcols.byteOffset, i.batch, i.inH, i.inW, i.inC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW, i.padTop, i.padLeft, i.outH, i.outW, dx.byteOffset, 0, i.batch);
+      });
+      return dx;
+    },
+    conv2dBackwardFilter(x, dy, i) {
+      const dw = alloc(i.kH * i.kW * i.inC * i.outC);
+      temporaries(() => gemm(im2col(x, i), dy, i.kH * i.kW * i.inC, i.outC, i.batch * i.outH * i.outW, true, false, dw));
+      return dw;
+    },
+    maxPool(x, i) {
+      const y = alloc(i.batch * i.outH * i.outW * i.channels);
+      temporaries(() => k.maxPool(input(x), ...poolArgs(i), y.byteOffset, 0, i.batch * i.outH * i.outW));
+      return y;
+    },
+    maxPoolBackward(dy, x, i) {
+      const dx = alloc(i.batch * i.inH * i.inW * i.channels);
+      temporaries(() => k.maxPoolBackward(input(dy), input(x), ...poolArgs(i), dx.byteOffset, 0, i.batch));
+      return dx;
+    },
+    avgPool(x, i) {
+      const y = alloc(i.batch * i.outH * i.outW * i.channels);
+      temporaries(() => k.avgPool(input(x), ...poolArgs(i), y.byteOffset, 0, i.batch * i.outH * i.outW));
+      return y;
+    },
+    avgPoolBackward(dy, i) {
+      const dx = alloc(i.batch * i.inH * i.inW * i.channels);
+      temporaries(() => k.avgPoolBackward(input(dy), ...poolArgs(i), dx.byteOffset, 0, i.batch));
+      return dx;
+    },
+    unary(op, x, alpha) {
+      const y = alloc(x.length);
+      temporaries(() => k.unary(UNARY_CODES[op], input(x), y.byteOffset, alpha, 0, x.length));
+      return y;
+    },
+    unaryBackward(op, dy, x, y, alpha) {
+      const dx = alloc(dy.length);
+      temporaries(() => k.unaryBackward(UNARY_CODES[op], input(dy), input(x), input(y), dx.byteOffset, alpha, 0, dy.length));
+      return dx;
+    },
+    binary(op, a, aShape, b, bShape, outShape) {
+      const size = outShape.reduce((p, d) => p * d, 1);
+      if (a.length === size && (b.length === size || b.length === 1)) {
+        const out = alloc(size);
+        temporaries(() => {
+          if (b.length === size) k.binary(BINARY_CODES[op], input(a), input(b), out.byteOffset, 0, size);
+          else k.binaryScalarB(BINARY_CODES[op], input(a), b[0], out.byteOffset, 0, size);
+        });
+        return out;
+      }
+      // General broadcasting is rare (bias adds have their own kernel): the reference loop, on wasm memory.
+      return jsBinary(op, a, aShape as Shape, b, bShape, outShape, alloc);
+    },
+    sumToShape: (x, xShape, targetShape) => jsSumToShape(x, xShape, targetShape, alloc),
+    scale(x, factor) {
+      const y = alloc(x.length);
+      temporaries(() => k.scale(input(x), factor, y.byteOffset, 0, x.length));
+      return y;
+    },
+    biasAdd(x, bias) {
+      const y = alloc(x.length);
+      temporaries(() => k.biasAdd(input(x), input(bias), y.byteOffset, bias.length, 0, x.length));
+      return y;
+    },
+    biasGrad(dy, channels) {
+      const g = alloc(channels);
+      temporaries(() => k.biasGrad(input(dy), g.byteOffset, channels, dy.length / channels));
+      return g;
+    },
+    sum: (x) => temporaries(() => k.sum(input(x), x.length)),
+    softmax(x, rows, cols) {
+      const y = alloc(rows * cols);
+      temporaries(() => k.softmax(input(x), y.byteOffset, cols, 0, rows));
+      return y;
+    },
+    logSoftmax(x, rows, cols) {
+      const y = alloc(rows * cols);
+      temporaries(() => k.logSoftmax(input(x), y.byteOffset, cols, 0, rows));
+      return y;
+    },
+    softmaxCrossEntropy(logits, labels, rows, cols) {
+      const losses = alloc(rows);
+      const probs = alloc(rows * cols);
+      temporaries(() => {
+        const labelCopy = heap.i32(rows);
+        labelCopy.set(labels);
+        k.softmaxCrossEntropy(input(logits), labelCopy.byteOffset, losses.byteOffset, probs.byteOffset, cols, 0, rows);
+      });
+      return { losses, probs };
+    },
+    sgdUpdate(param, grad, velocity, c) {
+      inPlace([param, velocity], ([p, v]) => {
+        k.sgdUpdate(p, input(grad), velocity ? v : 0, c.lr, c.momentum, c.nesterov ? 1 : 0, c.weightDecay, 0, param.length);
+      });
+    },
+    adamUpdate(param, grad, m, v, c) {
+      inPlace([param, m, v], ([p, mp, vp]) => {
+        k.adamUpdate(p, input(grad), mp, vp, c.lr, c.beta1, c.beta2, c.epsilon, c.step, c.weightDecay, 0, param.length);
+      });
+    },
+  };
+
+  /** Runs an in-place kernel on arrays that may live outside wasm memory (copied in, then back). */
+  function inPlace(arrays: (TensorData | null)[], run: (pointers: number[]) => void): void {
+    temporaries(() => {
+      const pointers = arrays.map((a) => (a ? input(a) : 0));
+      run(pointers);
+      arrays.forEach((a, i) => {
+        if (a && !(a instanceof Float32Array && heap.owns(a))) a.set(new Float32Array(heap.memory.buffer, pointers[i], a.length));
+      });
+    });
+  }
+}
