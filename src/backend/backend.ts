@@ -42,6 +42,8 @@ export interface AdamConfig {
 export interface Backend {
   readonly name: string;
   readonly dtype: DType;
+  /** Threads the kernels run on (1 when absent). */
+  readonly threads?: number;
   /** A zero-filled array of the backend's dtype, reclaimed with the current scope (if any). */
   alloc(size: number): TensorData;
   /** A zero-filled array that outlives scopes (optimizer state). */

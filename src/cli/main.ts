@@ -7,6 +7,7 @@ import { registerDatasets } from './datasets.js';
 import { registerEval } from './eval.js';
 import { registerPredict } from './predict.js';
 import { registerSummary } from './summary.js';
+import { positiveInteger } from './parse.js';
 import { registerTrain } from './train.js';
 
 const program = new Command();
@@ -15,10 +16,13 @@ program
   .description('Image recognition with convolutional neural networks: train, evaluate and run CNNs.')
   .version('0.1.0')
   .option('--backend <name>', `compute backend: ${backendNames().join(', ')} (default: $FOVEA_BACKEND, else js)`)
+  .option('--threads <n>', 'threads for the wasm backend (default: $FOVEA_THREADS, else every core)', positiveInteger)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .hook('preAction', async () => {
-    const name = program.opts<{ backend?: string }>().backend ?? process.env.FOVEA_BACKEND;
+    const options = program.opts<{ backend?: string; threads?: number }>();
+    if (options.threads !== undefined) process.env.FOVEA_THREADS = String(options.threads);
+    const name = options.backend ?? process.env.FOVEA_BACKEND;
     if (name) await useBackend(name);
   });
 

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import * as os from 'node:os';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { ArgumentError, FormatError, NotFoundError } from '../errors.js';
@@ -140,6 +142,18 @@ export const nodePlatform: Platform = {
   async decodeImage(bytes, fileName) {
     return decodeImageSync(bytes, fileName);
   },
+  startKernelWorker(init) {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(new URL('./node-kernel-worker.js', import.meta.url), { workerData: init });
+      worker.once('message', () => {
+        worker.unref();
+        resolve({ terminate: () => void worker.terminate() });
+      });
+      worker.once('error', reject);
+    });
+  },
+  hardwareConcurrency: () => os.availableParallelism(),
+  env: (name) => process.env[name],
   bundledDataDir: () => path.join(packageRoot, 'data'),
   systemDataDirs: () => ['/usr/share/datasets'],
 };

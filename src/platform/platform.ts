@@ -10,6 +10,11 @@ export interface DecodedImage {
   data: Uint8Array;
 }
 
+/** A started worker thread: only stopping it is needed from outside. */
+export interface WorkerHandle {
+  terminate(): void;
+}
+
 export interface Platform {
   readonly name: 'node' | 'browser';
   readFile(path: string): Promise<Uint8Array>;
@@ -34,6 +39,16 @@ export interface Platform {
   gunzip(bytes: Uint8Array, maxOutputBytes: number): Promise<Uint8Array>;
   /** Decodes PNG or JPEG bytes. */
   decodeImage(bytes: Uint8Array, fileName: string): Promise<DecodedImage>;
+  /**
+   * Starts a WebAssembly kernel worker (see backend/wasm/worker-loop.ts) with `init` (module,
+   * shared memory, control block…) and resolves once it is ready. The worker never keeps the
+   * process alive.
+   */
+  startKernelWorker(init: unknown): Promise<WorkerHandle>;
+  /** How many threads the host can run at once. */
+  hardwareConcurrency(): number;
+  /** A setting from the environment (Node: process.env), if any. */
+  env(name: string): string | undefined;
   /** Folder holding the datasets shipped with the package (MNIST), if any. */
   bundledDataDir(): string | null;
   /** Folders searched for system-installed datasets (e.g. Debian's /usr/share/datasets). */

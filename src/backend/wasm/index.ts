@@ -2,28 +2,62 @@ import { getPlatform } from '../../platform/platform.js';
 import type { Shape, TensorData } from '../../tensor/index.js';
 import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../backend.js';
 import { binary as jsBinary, sumToShape as jsSumToShape } from '../js/elementwise.js';
+import { ArgumentError } from '../../errors.js';
 import { WasmHeap } from './heap.js';
 import type { WasmKernels } from './kernels.js';
+import { CONTROL } from './parallel.js';
+import { ThreadPool } from './thread-pool.js';
+import { instantiateKernels, type WorkerInit } from './worker-loop.js';
 
 const UNARY_CODES: Record<UnaryOp, number> = { relu: 0, leakyRelu: 1, sigmoid: 2, tanh: 3, exp: 4, log: 5, neg: 6, square: 7, sqrt: 8, abs: 9 };
 const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 const MAX_PAGES = 65536;
+/** The least work (multiply-adds or element visits) worth handing to another thread. */
+const MIN_WORK_PER_THREAD = 65536;
+const perPart = (costPerUnit: number): number => Math.max(1, Math.ceil(MIN_WORK_PER_THREAD / Math.max(1, costPerUnit)));
 
 export const WASM_KERNELS_URL = new URL('../../../wasm/fovea-kernels.wasm', import.meta.url);
 
-/** Compiles the kernels and creates a backend over a fresh shared memory. */
-export async function createWasmBackend(wasmBytes?: Uint8Array): Promise<Backend> {
-  const bytes = wasmBytes ?? (await getPlatform().readUrl(WASM_KERNELS_URL));
-  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  const memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
-  const instance = await WebAssembly.instantiate(module, { env: { memory, abort: () => { throw new Error('wasm kernel aborted'); } } });
-  const kernels = instance.exports as unknown as WasmKernels;
-  const workspace = Math.ceil(kernels.staticDataEnd() / 64) * 64;
-  const heap = new WasmHeap(memory, workspace + kernels.gemmWorkspaceBytes());
-  return wasmBackend(kernels, heap, workspace);
+export interface WasmBackendOptions {
+  /** Threads to compute with, the calling one included. Default: $FOVEA_THREADS, else every core. */
+  threads?: number;
+  /** The compiled kernels' bytes (default: read dist/wasm/fovea-kernels.wasm). */
+  wasmBytes?: Uint8Array;
 }
 
-function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend {
+/** The thread count asked for by option or $FOVEA_THREADS, else the host's cores. */
+export function resolveThreadCount(requested?: number): number {
+  const platform = getPlatform();
+  const fromEnv = platform.env('FOVEA_THREADS');
+  const value = requested ?? (fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : platform.hardwareConcurrency());
+  if (!Number.isInteger(value) || value < 1 || value > 256) {
+    throw new ArgumentError(`thread count must be an integer from 1 to 256 (--threads or FOVEA_THREADS), got ${requested ?? fromEnv}`);
+  }
+  return value;
+}
+
+/**
+ * Compiles the kernels and creates a backend over a fresh shared memory, with a pool of
+ * `threads − 1` workers running the same kernels on the same memory.
+ */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<Backend> {
+  const threads = resolveThreadCount(options.threads);
+  const platform = getPlatform();
+  const bytes = options.wasmBytes ?? (await platform.readUrl(WASM_KERNELS_URL));
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
+  const kernels = await instantiateKernels(module, memory);
+  // Memory layout: static data | control block | one gemm workspace per thread | heap.
+  const control = Math.ceil(kernels.staticDataEnd() / 64) * 64;
+  const workspaceBase = control + Math.ceil(CONTROL.BYTES / 64) * 64;
+  const workspaceStride = Math.ceil(kernels.gemmWorkspaceBytes() / 64) * 64;
+  const heap = new WasmHeap(memory, workspaceBase + threads * workspaceStride);
+  const pool = new ThreadPool(kernels, memory, control, threads, workspaceBase, workspaceStride);
+  await Promise.all(Array.from({ length: threads - 1 }, (_, i) => platform.startKernelWorker({ module, memory, control, part: i + 1, workspaceBase } satisfies WorkerInit)));
+  return wasmBackend(kernels, heap, pool);
+}
+
+function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend {
   const alloc = (size: number): Float32Array => heap.f32(size);
 
   /** Runs `fn` with a scope for temporaries (copies of foreign inputs, im2col buffers). */
@@ -49,7 +83,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend
     temporaries(() => {
       const [rsA, csA] = transA ? [1, m] : [kk, 1];
       const [rsB, csB] = transB ? [1, kk] : [n, 1];
-      k.gemm(input(a), rsA, csA, input(b), rsB, csB, c.byteOffset, m, n, kk, 0, m, 0, workspace);
+      pool.run('gemm', [input(a), rsA, csA, input(b), rsB, csB, c.byteOffset, m, n, kk, 0, m, 0, 0], m, 4, perPart(4 * n * kk));
     });
     return c;
   }
@@ -57,7 +91,8 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend
   function im2col(x: TensorData, i: Conv2DInfo): Float32Array {
     const rows = i.batch * i.outH * i.outW;
     const cols = heap.f32(rows * i.kH * i.kW * i.inC);
-    k.im2col(input(x), i.batch, i.inH, i.inW, i.inC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW, i.padTop, i.padLeft, i.outH, i.outW, cols.byteOffset, 0, rows);
+    const patch = i.kH * i.kW * i.inC;
+    pool.run('im2col', [input(x), i.batch, i.inH, i.inW, i.inC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW, i.padTop, i.padLeft, i.outH, i.outW, cols.byteOffset, 0, rows], rows, 1, perPart(patch));
     return cols;
   }
 
@@ -65,6 +100,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend
 
   return {
     name: 'wasm',
+    threads: pool.threads,
     dtype: 'float32',
     alloc,
     allocPersistent: (size) => heap.f32(size, true),
@@ -94,7 +130,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend
         const rows = i.batch * i.outH * i.outW;
         const patch = i.kH * i.kW * i.inC;
         const dcols = gemm(dy, w, rows, patch, i.outC, false, true, heap.f32(rows * patch));
-        k.col2im(dcols.byteOffset, i.batch, i.inH, i.inW, i.inC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW, i.padTop, i.padLeft, i.outH, i.outW, dx.byteOffset, 0, i.batch);
+        pool.run('col2im', [dcols.byteOffset, i.batch, i.inH, i.inW, i.inC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW, i.padTop, i.padLeft, i.outH, i.outW, dx.byteOffset, 0, i.batch], i.batch, 1, perPart(i.outH * i.outW * patch));
       });
       return dx;
     },
@@ -105,32 +141,34 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend
     },
     maxPool(x, i) {
       const y = alloc(i.batch * i.outH * i.outW * i.channels);
-      temporaries(() => k.maxPool(input(x), ...poolArgs(i), y.byteOffset, 0, i.batch * i.outH * i.outW));
+      const pixels = i.batch * i.outH * i.outW;
+      temporaries(() => pool.run('maxPool', [input(x), ...poolArgs(i), y.byteOffset, 0, pixels], pixels, 1, perPart(i.channels * i.kH * i.kW)));
       return y;
     },
     maxPoolBackward(dy, x, i) {
       const dx = alloc(i.batch * i.inH * i.inW * i.channels);
-      temporaries(() => k.maxPoolBackward(input(dy), input(x), ...poolArgs(i), dx.byteOffset, 0, i.batch));
+      temporaries(() => pool.run('maxPoolBackward', [input(dy), input(x), ...poolArgs(i), dx.byteOffset, 0, i.batch], i.batch, 1, perPart(i.outH * i.outW * i.channels * i.kH * i.kW)));
       return dx;
     },
     avgPool(x, i) {
       const y = alloc(i.batch * i.outH * i.outW * i.channels);
-      temporaries(() => k.avgPool(input(x), ...poolArgs(i), y.byteOffset, 0, i.batch * i.outH * i.outW));
+      const pixels = i.batch * i.outH * i.outW;
+      temporaries(() => pool.run('avgPool', [input(x), ...poolArgs(i), y.byteOffset, 0, pixels], pixels, 1, perPart(i.channels * i.kH * i.kW)));
       return y;
     },
     avgPoolBackward(dy, i) {
       const dx = alloc(i.batch * i.inH * i.inW * i.channels);
-      temporaries(() => k.avgPoolBackward(input(dy), ...poolArgs(i), dx.byteOffset, 0, i.batch));
+      temporaries(() => pool.run('avgPoolBackward', [input(dy), ...poolArgs(i), dx.byteOffset, 0, i.batch], i.batch, 1, perPart(i.outH * i.outW * i.channels * i.kH * i.kW)));
       return dx;
     },
     unary(op, x, alpha) {
       const y = alloc(x.length);
-      temporaries(() => k.unary(UNARY_CODES[op], input(x), y.byteOffset, alpha, 0, x.length));
+      temporaries(() => pool.run('unary', [UNARY_CODES[op], input(x), y.byteOffset, alpha, 0, x.length], x.length, 4, MIN_WORK_PER_THREAD));
       return y;
     },
     unaryBackward(op, dy, x, y, alpha) {
       const dx = alloc(dy.length);
-      temporaries(() => k.unaryBackward(UNARY_CODES[op], input(dy), input(x), input(y), dx.byteOffset, alpha, 0, dy.length));
+      temporaries(() => pool.run('unaryBackward', [UNARY_CODES[op], input(dy), input(x), input(y), dx.byteOffset, alpha, 0, dy.length], dy.length, 4, MIN_WORK_PER_THREAD));
       return dx;
     },
     binary(op, a, aShape, b, bShape, outShape) {
@@ -138,8 +176,8 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend
       if (a.length === size && (b.length === size || b.length === 1)) {
         const out = alloc(size);
         temporaries(() => {
-          if (b.length === size) k.binary(BINARY_CODES[op], input(a), input(b), out.byteOffset, 0, size);
-          else k.binaryScalarB(BINARY_CODES[op], input(a), b[0], out.byteOffset, 0, size);
+          if (b.length === size) pool.run('binary', [BINARY_CODES[op], input(a), input(b), out.byteOffset, 0, size], size, 4, MIN_WORK_PER_THREAD);
+          else pool.run('binaryScalarB', [BINARY_CODES[op], input(a), b[0], out.byteOffset, 0, size], size, 4, MIN_WORK_PER_THREAD);
         });
         return out;
       }
@@ -149,12 +187,12 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend
     sumToShape: (x, xShape, targetShape) => jsSumToShape(x, xShape, targetShape, alloc),
     scale(x, factor) {
       const y = alloc(x.length);
-      temporaries(() => k.scale(input(x), factor, y.byteOffset, 0, x.length));
+      temporaries(() => pool.run('scale', [input(x), factor, y.byteOffset, 0, x.length], x.length, 4, MIN_WORK_PER_THREAD));
       return y;
     },
     biasAdd(x, bias) {
       const y = alloc(x.length);
-      temporaries(() => k.biasAdd(input(x), input(bias), y.byteOffset, bias.length, 0, x.length));
+      temporaries(() => pool.run('biasAdd', [input(x), input(bias), y.byteOffset, bias.length, 0, x.length], x.length, bias.length, MIN_WORK_PER_THREAD));
       return y;
     },
     biasGrad(dy, channels) {
@@ -165,12 +203,12 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend
     sum: (x) => temporaries(() => k.sum(input(x), x.length)),
     softmax(x, rows, cols) {
       const y = alloc(rows * cols);
-      temporaries(() => k.softmax(input(x), y.byteOffset, cols, 0, rows));
+      temporaries(() => pool.run('softmax', [input(x), y.byteOffset, cols, 0, rows], rows, 1, perPart(cols)));
       return y;
     },
     logSoftmax(x, rows, cols) {
       const y = alloc(rows * cols);
-      temporaries(() => k.logSoftmax(input(x), y.byteOffset, cols, 0, rows));
+      temporaries(() => pool.run('logSoftmax', [input(x), y.byteOffset, cols, 0, rows], rows, 1, perPart(cols)));
       return y;
     },
     softmaxCrossEntropy(logits, labels, rows, cols) {
@@ -179,18 +217,18 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, workspace: number): Backend
       temporaries(() => {
         const labelCopy = heap.i32(rows);
         labelCopy.set(labels);
-        k.softmaxCrossEntropy(input(logits), labelCopy.byteOffset, losses.byteOffset, probs.byteOffset, cols, 0, rows);
+        pool.run('softmaxCrossEntropy', [input(logits), labelCopy.byteOffset, losses.byteOffset, probs.byteOffset, cols, 0, rows], rows, 1, perPart(cols));
       });
       return { losses, probs };
     },
     sgdUpdate(param, grad, velocity, c) {
       inPlace([param, velocity], ([p, v]) => {
-        k.sgdUpdate(p, input(grad), velocity ? v : 0, c.lr, c.momentum, c.nesterov ? 1 : 0, c.weightDecay, 0, param.length);
+        pool.run('sgdUpdate', [p, input(grad), velocity ? v : 0, c.lr, c.momentum, c.nesterov ? 1 : 0, c.weightDecay, 0, param.length], param.length, 4, MIN_WORK_PER_THREAD);
       });
     },
     adamUpdate(param, grad, m, v, c) {
       inPlace([param, m, v], ([p, mp, vp]) => {
-        k.adamUpdate(p, input(grad), mp, vp, c.lr, c.beta1, c.beta2, c.epsilon, c.step, c.weightDecay, 0, param.length);
+        pool.run('adamUpdate', [p, input(grad), mp, vp, c.lr, c.beta1, c.beta2, c.epsilon, c.step, c.weightDecay, 0, param.length], param.length, 4, MIN_WORK_PER_THREAD);
       });
     },
   };

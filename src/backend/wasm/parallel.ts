@@ -1,0 +1,63 @@
+import type { WasmKernels } from './kernels.js';
+
+/**
+ * The kernels a worker can run, by index, with where their [start, end) range sits in the
+ * argument list and, for gemm, which argument is the per-thread workspace.
+ */
+export const PARALLEL_KERNELS = [
+  { name: 'gemm', range: 10, workspace: 13 },
+  { name: 'im2col', range: 16 },
+  { name: 'col2im', range: 16 },
+  { name: 'maxPool', range: 14 },
+  { name: 'avgPool', range: 14 },
+  { name: 'maxPoolBackward', range: 15 },
+  { name: 'avgPoolBackward', range: 14 },
+  { name: 'unary', range: 4 },
+  { name: 'unaryBackward', range: 6 },
+  { name: 'binary', range: 4 },
+  { name: 'binaryScalarB', range: 4 },
+  { name: 'scale', range: 3 },
+  { name: 'biasAdd', range: 4 },
+  { name: 'softmax', range: 3 },
+  { name: 'logSoftmax', range: 3 },
+  { name: 'softmaxCrossEntropy', range: 5 },
+  { name: 'sgdUpdate', range: 7 },
+  { name: 'adamUpdate', range: 10 },
+] as const satisfies readonly { name: keyof WasmKernels; range: number; workspace?: number }[];
+
+export type ParallelKernel = (typeof PARALLEL_KERNELS)[number]['name'];
+
+/**
+ * Layout of the control block in shared memory (Int32 slots, then Float64 arguments). Workers
+ * sleep on GENERATION; the caller bumps it to hand out a task, and waits on DONE.
+ */
+export const CONTROL = {
+  GENERATION: 0,
+  PARTICIPANTS: 1,
+  DONE: 2,
+  KERNEL: 3,
+  ARG_COUNT: 4,
+  TOTAL: 5,
+  CHUNK: 6,
+  WORKSPACE_STRIDE: 7,
+  ARGS_BYTE_OFFSET: 64,
+  MAX_ARGS: 24,
+  BYTES: 64 + 24 * 8,
+} as const;
+
+/** The part [start, end) of [0, total) that part `index` of a split into `chunk`-sized parts computes. */
+export function chunkRange(index: number, chunk: number, total: number): [number, number] {
+  const start = Math.min(total, index * chunk);
+  return [start, Math.min(total, start + chunk)];
+}
+
+/** Calls kernel `kernelIndex` on part `part` of its range, with its own workspace for gemm. */
+export function runPart(kernels: WasmKernels, kernelIndex: number, args: number[], part: number, chunk: number, total: number, workspaceBase: number, workspaceStride: number): void {
+  const spec = PARALLEL_KERNELS[kernelIndex];
+  const [start, end] = chunkRange(part, chunk, total);
+  if (start >= end) return;
+  args[spec.range] = start;
+  args[spec.range + 1] = end;
+  if ('workspace' in spec) args[spec.workspace] = workspaceBase + part * workspaceStride;
+  (kernels[spec.name] as (...a: number[]) => void)(...args);
+}
