@@ -44,6 +44,8 @@ export interface Backend {
   readonly dtype: DType;
   /** Threads the kernels run on (1 when absent). */
   readonly threads?: number;
+  /** Bytes of the backend's own memory in use and reserved (absent when the JS heap holds everything). */
+  memoryStats?(): { inUse: number; reserved: number };
   /** A zero-filled array of the backend's dtype, reclaimed with the current scope (if any). */
   alloc(size: number): TensorData;
   /** A zero-filled array that outlives scopes (optimizer state). */

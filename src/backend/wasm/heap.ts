@@ -55,12 +55,15 @@ export class WasmHeap {
     return ptr;
   }
 
-  /** A zero-filled Float32Array of `length` in wasm memory. */
-  f32(length: number, persistent = false): Float32Array {
+  /**
+   * A Float32Array of `length` in wasm memory, zero-filled unless `zero` is false (for outputs
+   * that a kernel overwrites entirely).
+   */
+  f32(length: number, persistent = false, zero = true): Float32Array {
     const inScope = !persistent && this.scopes.length > 0;
     const ptr = this.allocBytes(length * 4, persistent);
     const view = new Float32Array(this.memory.buffer, ptr, length);
-    view.fill(0);
+    if (zero) view.fill(0);
     if (!inScope) this.collected.register(view, ptr);
     return view;
   }

@@ -59,6 +59,8 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
 
 function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend {
   const alloc = (size: number): Float32Array => heap.f32(size);
+  /** Room for a kernel output that the kernel writes entirely: no need to zero it first. */
+  const output = (size: number): Float32Array => heap.f32(size, false, false);
 
   /** Runs `fn` with a scope for temporaries (copies of foreign inputs, im2col buffers). */
   function temporaries<T>(fn: () => T): T {
@@ -73,13 +75,13 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
   /** Byte offset of `data` in wasm memory, copying it in (as a temporary) when it lives elsewhere. */
   function input(data: TensorData): number {
     if (data instanceof Float32Array && heap.owns(data)) return data.byteOffset;
-    const copy = heap.f32(data.length);
+    const copy = output(data.length);
     copy.set(data);
     return copy.byteOffset;
   }
 
   function gemm(a: TensorData, b: TensorData, m: number, n: number, kk: number, transA: boolean, transB: boolean, out?: Float32Array): Float32Array {
-    const c = out ?? alloc(m * n);
+    const c = out ?? output(m * n);
     temporaries(() => {
       const [rsA, csA] = transA ? [1, m] : [kk, 1];
       const [rsB, csB] = transB ? [1, kk] : [n, 1];
@@ -90,7 +92,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
 
   function im2col(x: TensorData, i: Conv2DInfo): Float32Array {
     const rows = i.batch * i.outH * i.outW;
-    const cols = heap.f32(rows * i.kH * i.kW * i.inC);
+    const cols = output(rows * i.kH * i.kW * i.inC);
     const patch = i.kH * i.kW * i.inC;
     pool.run('im2col', [input(x), i.batch, i.inH, i.inW, i.inC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW, i.padTop, i.padLeft, i.outH, i.outW, cols.byteOffset, 0, rows], rows, 1, perPart(patch));
     return cols;
@@ -101,6 +103,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
   return {
     name: 'wasm',
     threads: pool.threads,
+    memoryStats: () => ({ inUse: heap.bytesInUse, reserved: heap.bytesReserved }),
     dtype: 'float32',
     alloc,
     allocPersistent: (size) => heap.f32(size, true),
@@ -120,61 +123,61 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     },
     gemm: (a, b, m, n, kk, transA, transB) => gemm(a, b, m, n, kk, transA, transB),
     conv2d(x, w, i) {
-      const y = alloc(i.batch * i.outH * i.outW * i.outC);
+      const y = output(i.batch * i.outH * i.outW * i.outC);
       temporaries(() => gemm(im2col(x, i), w, i.batch * i.outH * i.outW, i.outC, i.kH * i.kW * i.inC, false, false, y));
       return y;
     },
     conv2dBackwardInput(dy, w, i) {
-      const dx = alloc(i.batch * i.inH * i.inW * i.inC);
+      const dx = output(i.batch * i.inH * i.inW * i.inC);
       temporaries(() => {
         const rows = i.batch * i.outH * i.outW;
         const patch = i.kH * i.kW * i.inC;
-        const dcols = gemm(dy, w, rows, patch, i.outC, false, true, heap.f32(rows * patch));
+        const dcols = gemm(dy, w, rows, patch, i.outC, false, true, output(rows * patch));
         pool.run('col2im', [dcols.byteOffset, i.batch, i.inH, i.inW, i.inC, i.kH, i.kW, i.strideH, i.strideW, i.dilationH, i.dilationW, i.padTop, i.padLeft, i.outH, i.outW, dx.byteOffset, 0, i.batch], i.batch, 1, perPart(i.outH * i.outW * patch));
       });
       return dx;
     },
     conv2dBackwardFilter(x, dy, i) {
-      const dw = alloc(i.kH * i.kW * i.inC * i.outC);
+      const dw = output(i.kH * i.kW * i.inC * i.outC);
       temporaries(() => gemm(im2col(x, i), dy, i.kH * i.kW * i.inC, i.outC, i.batch * i.outH * i.outW, true, false, dw));
       return dw;
     },
     maxPool(x, i) {
-      const y = alloc(i.batch * i.outH * i.outW * i.channels);
+      const y = output(i.batch * i.outH * i.outW * i.channels);
       const pixels = i.batch * i.outH * i.outW;
       temporaries(() => pool.run('maxPool', [input(x), ...poolArgs(i), y.byteOffset, 0, pixels], pixels, 1, perPart(i.channels * i.kH * i.kW)));
       return y;
     },
     maxPoolBackward(dy, x, i) {
-      const dx = alloc(i.batch * i.inH * i.inW * i.channels);
+      const dx = output(i.batch * i.inH * i.inW * i.channels);
       temporaries(() => pool.run('maxPoolBackward', [input(dy), input(x), ...poolArgs(i), dx.byteOffset, 0, i.batch], i.batch, 1, perPart(i.outH * i.outW * i.channels * i.kH * i.kW)));
       return dx;
     },
     avgPool(x, i) {
-      const y = alloc(i.batch * i.outH * i.outW * i.channels);
+      const y = output(i.batch * i.outH * i.outW * i.channels);
       const pixels = i.batch * i.outH * i.outW;
       temporaries(() => pool.run('avgPool', [input(x), ...poolArgs(i), y.byteOffset, 0, pixels], pixels, 1, perPart(i.channels * i.kH * i.kW)));
       return y;
     },
     avgPoolBackward(dy, i) {
-      const dx = alloc(i.batch * i.inH * i.inW * i.channels);
+      const dx = output(i.batch * i.inH * i.inW * i.channels);
       temporaries(() => pool.run('avgPoolBackward', [input(dy), ...poolArgs(i), dx.byteOffset, 0, i.batch], i.batch, 1, perPart(i.outH * i.outW * i.channels * i.kH * i.kW)));
       return dx;
     },
     unary(op, x, alpha) {
-      const y = alloc(x.length);
+      const y = output(x.length);
       temporaries(() => pool.run('unary', [UNARY_CODES[op], input(x), y.byteOffset, alpha, 0, x.length], x.length, 4, MIN_WORK_PER_THREAD));
       return y;
     },
     unaryBackward(op, dy, x, y, alpha) {
-      const dx = alloc(dy.length);
+      const dx = output(dy.length);
       temporaries(() => pool.run('unaryBackward', [UNARY_CODES[op], input(dy), input(x), input(y), dx.byteOffset, alpha, 0, dy.length], dy.length, 4, MIN_WORK_PER_THREAD));
       return dx;
     },
     binary(op, a, aShape, b, bShape, outShape) {
       const size = outShape.reduce((p, d) => p * d, 1);
       if (a.length === size && (b.length === size || b.length === 1)) {
-        const out = alloc(size);
+        const out = output(size);
         temporaries(() => {
           if (b.length === size) pool.run('binary', [BINARY_CODES[op], input(a), input(b), out.byteOffset, 0, size], size, 4, MIN_WORK_PER_THREAD);
           else pool.run('binaryScalarB', [BINARY_CODES[op], input(a), b[0], out.byteOffset, 0, size], size, 4, MIN_WORK_PER_THREAD);
@@ -186,34 +189,34 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     },
     sumToShape: (x, xShape, targetShape) => jsSumToShape(x, xShape, targetShape, alloc),
     scale(x, factor) {
-      const y = alloc(x.length);
+      const y = output(x.length);
       temporaries(() => pool.run('scale', [input(x), factor, y.byteOffset, 0, x.length], x.length, 4, MIN_WORK_PER_THREAD));
       return y;
     },
     biasAdd(x, bias) {
-      const y = alloc(x.length);
+      const y = output(x.length);
       temporaries(() => pool.run('biasAdd', [input(x), input(bias), y.byteOffset, bias.length, 0, x.length], x.length, bias.length, MIN_WORK_PER_THREAD));
       return y;
     },
     biasGrad(dy, channels) {
-      const g = alloc(channels);
+      const g = output(channels);
       temporaries(() => k.biasGrad(input(dy), g.byteOffset, channels, dy.length / channels));
       return g;
     },
     sum: (x) => temporaries(() => k.sum(input(x), x.length)),
     softmax(x, rows, cols) {
-      const y = alloc(rows * cols);
+      const y = output(rows * cols);
       temporaries(() => pool.run('softmax', [input(x), y.byteOffset, cols, 0, rows], rows, 1, perPart(cols)));
       return y;
     },
     logSoftmax(x, rows, cols) {
-      const y = alloc(rows * cols);
+      const y = output(rows * cols);
       temporaries(() => pool.run('logSoftmax', [input(x), y.byteOffset, cols, 0, rows], rows, 1, perPart(cols)));
       return y;
     },
     softmaxCrossEntropy(logits, labels, rows, cols) {
-      const losses = alloc(rows);
-      const probs = alloc(rows * cols);
+      const losses = output(rows);
+      const probs = output(rows * cols);
       temporaries(() => {
         const labelCopy = heap.i32(rows);
         labelCopy.set(labels);
