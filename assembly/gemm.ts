@@ -19,6 +19,13 @@ export function gemmWorkspaceBytes(): i32 {
 function packA(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, p0: i32, kc: i32, m: i32, dst: usize): void {
   for (let s = 0; s < mc; s += MR) {
     const base = dst + <usize>(s * kc) * 4;
+    if (rsA == 1 && i0 + s + MR <= m) {
+      // A stored transposed: the sliver's four rows are adjacent in memory for every p.
+      for (let p = 0; p < kc; p++) {
+        v128.store(base + <usize>(p * MR) * 4, v128.load(a + <usize>(i0 + s + (p0 + p) * csA) * 4));
+      }
+      continue;
+    }
     for (let p = 0; p < kc; p++) {
       const out = base + <usize>(p * MR) * 4;
       for (let r = 0; r < MR; r++) {
@@ -79,6 +86,47 @@ function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, mr: i32,
     ap += 16;
     bp += 32;
   }
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, ldc, mr, nr, add, scratch);
+}
+
+// The same tile, reading A straight from four rows of a row-major matrix (no packing):
+// for the tall, thin products of convolutions, packing A would copy it once more for nothing.
+function microKernelRowsA(a: usize, lda: usize, mr: i32, bp: usize, kc: i32, c: usize, ldc: i32, nr: i32, add: bool, scratch: usize): void {
+  const a0 = a;
+  const a1 = mr > 1 ? a + lda : a0;
+  const a2 = mr > 2 ? a + 2 * lda : a0;
+  const a3 = mr > 3 ? a + 3 * lda : a0;
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let off: usize = 0, end = <usize>kc * 4; off < end; off += 4) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(a0 + off);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(a1 + off);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(a2 + off);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(a3 + off);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    bp += 32;
+  }
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, c, ldc, mr, nr, add, scratch);
+}
+
+// Writes (or adds) a 4×8 tile held in eight f32x4 values to C: rows < mr, columns < nr.
+// @ts-ignore: decorator
+@inline
+function storeTile(
+  c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+  c: usize, ldc: i32, mr: i32, nr: i32, add: bool, scratch: usize,
+): void {
   const rowBytes = <usize>ldc * 4;
   if (mr == MR && nr == NR) {
     if (add) {
@@ -151,6 +199,20 @@ export function gemm(
       const add = accumulate || p0 > 0;
       for (let i0 = rowStart; i0 < rowEnd; i0 += MC) {
         const mc = min(MC, rowEnd - i0);
+        // Row-major A feeding only a few column slivers: packing it would cost more than it saves.
+        if (csA == 1 && nc <= 4 * NR) {
+          const lda = <usize>rsA * 4;
+          for (let jr = 0; jr < nc; jr += NR) {
+            const nr = min(NR, nc - jr);
+            const bp = packedB + <usize>(jr * kc) * 4;
+            for (let ir = 0; ir < mc; ir += MR) {
+              const mr = min(MR, mc - ir);
+              const rowA = a + <usize>((i0 + ir) * rsA + p0) * 4;
+              microKernelRowsA(rowA, lda, mr, bp, kc, c + <usize>((i0 + ir) * n + j0 + jr) * 4, n, nr, add, scratch);
+            }
+          }
+          continue;
+        }
         packA(a, rsA, csA, i0, mc, p0, kc, rowEnd, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
