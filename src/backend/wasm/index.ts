@@ -45,7 +45,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const platform = getPlatform();
   const bytes = options.wasmBytes ?? (await platform.readUrl(WASM_KERNELS_URL));
   const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  const memory = new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
+  const memory = createSharedMemory();
   const kernels = await instantiateKernels(module, memory);
   // Memory layout: static data | control block | one gemm workspace per thread | heap.
   const control = Math.ceil(kernels.staticDataEnd() / 64) * 64;
@@ -55,6 +55,17 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const pool = new ThreadPool(kernels, memory, control, threads, workspaceBase, workspaceStride);
   await Promise.all(Array.from({ length: threads - 1 }, (_, i) => platform.startKernelWorker({ module, memory, control, part: i + 1, workspaceBase } satisfies WorkerInit)));
   return wasmBackend(kernels, heap, pool);
+}
+
+function createSharedMemory(): WebAssembly.Memory {
+  try {
+    return new WebAssembly.Memory({ initial: 256, maximum: MAX_PAGES, shared: true });
+  } catch (error) {
+    throw new ArgumentError(
+      `the wasm backend needs shared WebAssembly memory (WebAssembly threads), which this host refused (${(error as Error).message}); ` +
+        'in a browser, serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, or use --backend js',
+    );
+  }
 }
 
 function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend {
