@@ -66,3 +66,10 @@ export class NumericalError extends FoveaError {
     super('E_NUMERICAL', message);
   }
 }
+
+/** A resource limit reached: memory the backend cannot get, threads the host refuses. */
+export class ResourceError extends FoveaError {
+  constructor(message: string) {
+    super('E_RESOURCE', message);
+  }
+}

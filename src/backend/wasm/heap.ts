@@ -4,16 +4,21 @@
  * pointer that grows the memory. A block is returned either when the scope it was allocated
  * in ends (training steps) or, outside any scope, when its Float32Array is garbage-collected.
  */
+import { ResourceError } from '../../errors.js';
+
 const ALIGN = 64;
 const PAGE = 65536;
+/** WebAssembly's 32-bit limit: 65,536 pages of 64 KiB = 4 GiB. */
+export const MAX_PAGES = 65536;
 
-/** Size classes: 64 B, then four steps per power of two (at most 25% slack). */
+/** Size classes: multiples of 64 B, four steps per power of two above 256 B (at most 25% slack). */
 function sizeClass(bytes: number): number {
-  if (bytes <= ALIGN) return ALIGN;
-  const power = 2 ** Math.floor(Math.log2(bytes));
-  const step = power / 4;
+  const power = 2 ** Math.floor(Math.log2(Math.max(1, bytes)));
+  const step = Math.max(ALIGN, power / 4);
   return Math.ceil(bytes / step) * step;
 }
+
+const MIB = 2 ** 20;
 
 export class WasmHeap {
   private top: number;
@@ -21,6 +26,8 @@ export class WasmHeap {
   private readonly scopes: number[][] = [];
   private readonly sizes = new Map<number, number>();
   private readonly knownBuffers = new WeakSet<ArrayBufferLike>();
+  /** Views that no scope will reclaim (persistent, or made outside any scope). */
+  private readonly unscoped = new WeakSet<ArrayBufferView>();
   private readonly collected = new FinalizationRegistry<number>((ptr) => this.release(ptr));
   private liveBytes = 0;
 
@@ -45,9 +52,9 @@ export class WasmHeap {
     const list = this.freeLists.get(size);
     let ptr = list && list.length > 0 ? list.pop()! : -1;
     if (ptr < 0) {
+      this.ensureCapacity(this.top + size, bytes);
       ptr = this.top;
       this.top += size;
-      this.ensureCapacity(this.top);
     }
     this.sizes.set(ptr, size);
     this.liveBytes += size;
@@ -64,7 +71,10 @@ export class WasmHeap {
     const ptr = this.allocBytes(length * 4, persistent);
     const view = new Float32Array(this.memory.buffer, ptr, length);
     if (zero) view.fill(0);
-    if (!inScope) this.collected.register(view, ptr);
+    if (!inScope) {
+      this.collected.register(view, ptr);
+      this.unscoped.add(view);
+    }
     return view;
   }
 
@@ -75,6 +85,11 @@ export class WasmHeap {
     const view = new Int32Array(this.memory.buffer, ptr, length);
     if (!inScope) this.collected.register(view, ptr);
     return view;
+  }
+
+  /** Whether `array` was handed out by this heap outside any scope, so no scope will reclaim it. */
+  outlivesScopes(array: ArrayBufferView): boolean {
+    return this.unscoped.has(array);
   }
 
   /** Whether `array` is a view of this heap's memory (so kernels can use it in place). */
@@ -104,12 +119,21 @@ export class WasmHeap {
     list.push(ptr);
   }
 
-  private ensureCapacity(bytes: number): void {
+  private ensureCapacity(bytes: number, requested: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
-    const grow = Math.ceil((bytes - have) / PAGE);
-    // Grow by at least a quarter of the current size so growth is rare.
-    this.memory.grow(Math.max(grow, Math.ceil(have / PAGE / 4)));
+    const needed = Math.ceil((bytes - have) / PAGE);
+    // Grow by at least a quarter of the current size so growth is rare, but never past the maximum.
+    const pages = Math.min(Math.max(needed, Math.ceil(have / PAGE / 4)), MAX_PAGES - have / PAGE);
+    try {
+      if (pages < needed) throw new RangeError('over the maximum');
+      this.memory.grow(pages);
+    } catch {
+      throw new ResourceError(
+        `the wasm backend cannot allocate ${requested} bytes (${(requested / MIB).toFixed(1)} MiB): its memory would exceed 4 GiB ` +
+          `(${(this.liveBytes / MIB).toFixed(1)} MiB in use, ${(have / MIB).toFixed(1)} MiB reserved); try a smaller batch size`,
+      );
+    }
     this.knownBuffers.add(this.memory.buffer);
   }
 }

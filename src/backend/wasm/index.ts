@@ -3,7 +3,7 @@ import type { Shape, TensorData } from '../../tensor/index.js';
 import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../backend.js';
 import { binary as jsBinary, sumToShape as jsSumToShape } from '../js/elementwise.js';
 import { ArgumentError } from '../../errors.js';
-import { WasmHeap } from './heap.js';
+import { MAX_PAGES, WasmHeap } from './heap.js';
 import type { WasmKernels } from './kernels.js';
 import { CONTROL } from './parallel.js';
 import { ThreadPool } from './thread-pool.js';
@@ -11,7 +11,6 @@ import { instantiateKernels, type WorkerInit } from './worker-loop.js';
 
 const UNARY_CODES: Record<UnaryOp, number> = { relu: 0, leakyRelu: 1, sigmoid: 2, tanh: 3, exp: 4, log: 5, neg: 6, square: 7, sqrt: 8, abs: 9 };
 const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
-const MAX_PAGES = 65536;
 /** The least work (multiply-adds or element visits) worth handing to another thread. */
 const MIN_WORK_PER_THREAD = 65536;
 const perPart = (costPerUnit: number): number => Math.max(1, Math.ceil(MIN_WORK_PER_THREAD / Math.max(1, costPerUnit)));
@@ -30,8 +29,8 @@ export function resolveThreadCount(requested?: number): number {
   const platform = getPlatform();
   const fromEnv = platform.env('FOVEA_THREADS');
   const value = requested ?? (fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : platform.hardwareConcurrency());
-  if (!Number.isInteger(value) || value < 1 || value > 256) {
-    throw new ArgumentError(`thread count must be an integer from 1 to 256 (--threads or FOVEA_THREADS), got ${requested ?? fromEnv}`);
+  if (!Number.isInteger(value) || value < 1 || value > CONTROL.MAX_THREADS) {
+    throw new ArgumentError(`thread count must be an integer from 1 to ${CONTROL.MAX_THREADS} (--threads or FOVEA_THREADS), got ${requested ?? fromEnv}`);
   }
   return value;
 }
@@ -119,7 +118,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     alloc,
     allocPersistent: (size) => heap.f32(size, true),
     adopt: (data) => {
-      if (data instanceof Float32Array && heap.owns(data)) return data;
+      if (data instanceof Float32Array && heap.outlivesScopes(data)) return data;
       const copy = heap.f32(data.length, true);
       copy.set(data);
       return copy;

@@ -29,11 +29,14 @@ export type ParallelKernel = (typeof PARALLEL_KERNELS)[number]['name'];
 
 /**
  * Layout of the control block in shared memory (Int32 slots, then Float64 arguments). Workers
- * sleep on GENERATION; the caller bumps it to hand out a task, and waits on DONE.
+ * sleep on GENERATION, a word holding (task counter << 8) | number of parts; the caller writes a
+ * task's fields, then publishes that word to hand it out, and waits on DONE.
  */
 export const CONTROL = {
   GENERATION: 0,
-  PARTICIPANTS: 1,
+  PARTS_MASK: 0xff,
+  MAX_THREADS: 255,
+  UNUSED: 1,
   DONE: 2,
   KERNEL: 3,
   ARG_COUNT: 4,

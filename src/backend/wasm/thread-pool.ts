@@ -11,6 +11,7 @@ const kernelIndex = new Map<string, number>(PARALLEL_KERNELS.map((k, i) => [k.na
 export class ThreadPool {
   private readonly slots: Int32Array;
   private readonly argSlots: Float64Array;
+  private counter = 0;
 
   constructor(
     private readonly kernels: WasmKernels,
@@ -31,6 +32,7 @@ export class ThreadPool {
    */
   run(name: ParallelKernel, args: number[], total: number, align = 1, minPerPart = 1): void {
     const index = kernelIndex.get(name)!;
+    if (total <= 0) return;
     const parts = Math.max(1, Math.min(this.threads, Math.floor(total / Math.max(1, minPerPart))));
     const chunk = Math.ceil(total / parts / align) * align;
     const used = Math.ceil(total / chunk);
@@ -45,9 +47,10 @@ export class ThreadPool {
     slots[CONTROL.CHUNK] = chunk;
     slots[CONTROL.WORKSPACE_STRIDE] = this.workspaceStride;
     this.argSlots.set(args);
-    Atomics.store(slots, CONTROL.PARTICIPANTS, used);
     Atomics.store(slots, CONTROL.DONE, 0);
-    Atomics.add(slots, CONTROL.GENERATION, 1);
+    // Publishing the word last orders every field above before it for the workers it wakes.
+    this.counter = (this.counter + 1) & 0xffffff;
+    Atomics.store(slots, CONTROL.GENERATION, (this.counter << 8) | used);
     Atomics.notify(slots, CONTROL.GENERATION);
     runPart(this.kernels, index, args, 0, chunk, total, this.workspaceBase, this.workspaceStride);
     const helpers = used - 1;

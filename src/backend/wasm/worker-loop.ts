@@ -24,14 +24,20 @@ export async function instantiateKernels(module: WebAssembly.Module, memory: Web
 export async function runWorkerLoop(init: WorkerInit, ready: () => void): Promise<never> {
   const kernels = await instantiateKernels(init.module, init.memory);
   const slots = new Int32Array(init.memory.buffer, init.control, CONTROL.ARGS_BYTE_OFFSET / 4);
-  let seen = Atomics.load(slots, CONTROL.GENERATION);
+  let handled = Atomics.load(slots, CONTROL.GENERATION);
   ready();
   for (;;) {
-    Atomics.wait(slots, CONTROL.GENERATION, seen);
-    seen = Atomics.load(slots, CONTROL.GENERATION);
-    if (init.part >= Atomics.load(slots, CONTROL.PARTICIPANTS)) continue;
-    const argCount = slots[CONTROL.ARG_COUNT];
-    const args = Array.from(new Float64Array(init.memory.buffer, init.control + CONTROL.ARGS_BYTE_OFFSET, argCount));
+    Atomics.wait(slots, CONTROL.GENERATION, handled);
+    // One word says both which task this is and how many parts it has (see CONTROL.TASK_WORD),
+    // so a worker never pairs one task's part count with another's arguments.
+    const word = Atomics.load(slots, CONTROL.GENERATION);
+    // A wake-up can be a late notify for the task this worker has already done.
+    if (word === handled) continue;
+    handled = word;
+    if (init.part >= (word & CONTROL.PARTS_MASK)) continue;
+    // Taking part: the caller waits for this worker before writing another task, so the fields
+    // below are this task's.
+    const args = Array.from(new Float64Array(init.memory.buffer, init.control + CONTROL.ARGS_BYTE_OFFSET, slots[CONTROL.ARG_COUNT]));
     runPart(kernels, slots[CONTROL.KERNEL], args, init.part, slots[CONTROL.CHUNK], slots[CONTROL.TOTAL], init.workspaceBase, slots[CONTROL.WORKSPACE_STRIDE]);
     Atomics.add(slots, CONTROL.DONE, 1);
     Atomics.notify(slots, CONTROL.DONE);
