@@ -3,6 +3,7 @@ import '../platform/node.js';
 import { Command, CommanderError } from 'commander';
 import { backendNames, useBackend } from '../backend/registry.js';
 import { FoveaError } from '../errors.js';
+import { registerBench } from './bench.js';
 import { registerDatasets } from './datasets.js';
 import { registerEval } from './eval.js';
 import { registerPredict } from './predict.js';
@@ -31,6 +32,7 @@ registerEval(program);
 registerPredict(program);
 registerSummary(program);
 registerDatasets(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -9,12 +9,18 @@ export interface ZooOptions {
 
 interface ZooEntry {
   description: string;
+  /** The input shape `createZooModel` builds for when none is given: the dataset the model was made for. */
+  inputShape: Shape;
   create(options: Required<ZooOptions>): Sequential;
 }
+
+const MNIST_SHAPE: Shape = [28, 28, 1];
+const CIFAR_SHAPE: Shape = [32, 32, 3];
 
 const zoo: Record<string, ZooEntry> = {
   mlp: {
     description: 'The Keras MNIST MLP: 784-512-512-10, ReLU, dropout 0.2',
+    inputShape: MNIST_SHAPE,
     create: ({ inputShape, numClasses }) =>
       new Sequential(
         [
@@ -30,6 +36,7 @@ const zoo: Record<string, ZooEntry> = {
   },
   'seed-cnn': {
     description: "The course's CNN table: Conv 8 3×3 same → MaxPool 2 → Conv 16 5×5 valid → MaxPool 2 → Dense 120 → 64 → 10",
+    inputShape: MNIST_SHAPE,
     create: ({ inputShape, numClasses }) =>
       new Sequential(
         [
@@ -47,6 +54,7 @@ const zoo: Record<string, ZooEntry> = {
   },
   lenet5: {
     description: 'LeNet-5 (LeCun et al. 1998): C1 6@5×5 same → avg pool → C3 16@5×5 → avg pool → 120 → 84 → 10, tanh',
+    inputShape: MNIST_SHAPE,
     create: ({ inputShape, numClasses }) =>
       new Sequential(
         [
@@ -65,6 +73,7 @@ const zoo: Record<string, ZooEntry> = {
   },
   'keras-mnist-cnn': {
     description: 'The Keras MNIST CNN example: Conv 32 3×3 → Conv 64 3×3 → MaxPool 2 → Dropout .25 → Dense 128 → Dropout .5 → 10',
+    inputShape: MNIST_SHAPE,
     create: ({ inputShape, numClasses }) =>
       new Sequential(
         [
@@ -78,6 +87,29 @@ const zoo: Record<string, ZooEntry> = {
           new Dense({ units: numClasses, activation: 'softmax' }),
         ],
         { inputShape, name: 'keras-mnist-cnn' },
+      ),
+  },
+  'keras-cifar-cnn': {
+    description:
+      'The Keras CIFAR-10 CNN example: Conv 32 3×3 same → Conv 32 3×3 → MaxPool 2 → Dropout .25 → Conv 64 3×3 same → Conv 64 3×3 → MaxPool 2 → Dropout .25 → Dense 512 → Dropout .5 → 10, on 32×32×3',
+    inputShape: CIFAR_SHAPE,
+    create: ({ inputShape, numClasses }) =>
+      new Sequential(
+        [
+          new Conv2D({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }),
+          new Conv2D({ filters: 32, kernelSize: 3, activation: 'relu' }),
+          new MaxPool2D({ poolSize: 2 }),
+          new Dropout({ rate: 0.25 }),
+          new Conv2D({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' }),
+          new Conv2D({ filters: 64, kernelSize: 3, activation: 'relu' }),
+          new MaxPool2D({ poolSize: 2 }),
+          new Dropout({ rate: 0.25 }),
+          new Flatten(),
+          new Dense({ units: 512, activation: 'relu' }),
+          new Dropout({ rate: 0.5 }),
+          new Dense({ units: numClasses, activation: 'softmax' }),
+        ],
+        { inputShape, name: 'keras-cifar-cnn' },
       ),
   },
 };
@@ -96,8 +128,14 @@ function zooEntry(name: string): ZooEntry {
   return entry;
 }
 
-/** A zoo model, built (weights initialised from `seed`). */
+/** The input shape a zoo model is built for by default ([28, 28, 1] for the MNIST models, [32, 32, 3] for CIFAR). */
+export function zooInputShape(name: string): Shape {
+  return [...zooEntry(name).inputShape];
+}
+
+/** A zoo model, built (weights initialised from `seed`) for `inputShape`, else the entry's default input shape. */
 export function createZooModel(name: string, options: ZooOptions & { seed?: number } = {}): Sequential {
-  const model = zooEntry(name).create({ inputShape: options.inputShape ?? [28, 28, 1], numClasses: options.numClasses ?? 10 });
+  const entry = zooEntry(name);
+  const model = entry.create({ inputShape: options.inputShape ?? [...entry.inputShape], numClasses: options.numClasses ?? 10 });
   return model.build({ seed: options.seed ?? 0 });
 }

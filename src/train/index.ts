@@ -4,3 +4,4 @@ export * from './metrics.js';
 export * from './normalize.js';
 export * from './predict.js';
 export * from './progress.js';
+export * from './benchmark.js';

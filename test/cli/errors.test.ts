@@ -124,16 +124,16 @@ test('a missing argument fails naming it: eval without a model dir, predict with
   assert.match(await runFails(['predict', modelDir]), /missing required argument 'images'/);
 });
 
-test('train --model with an unknown zoo name fails with E_UNKNOWN_NAME listing mlp, seed-cnn, lenet5, keras-mnist-cnn', async () => {
+test('train --model with an unknown zoo name fails with E_UNKNOWN_NAME listing mlp, seed-cnn, lenet5, keras-mnist-cnn, keras-cifar-cnn', async () => {
   const err = await runFails(['train', '--model', 'resnet9000', '--limit-train', '10']);
   assert.match(err, /\[E_UNKNOWN_NAME\]/);
   assert.match(err, /unknown model 'resnet9000'/);
-  for (const name of ['mlp', 'seed-cnn', 'lenet5', 'keras-mnist-cnn']) assert.ok(err.includes(name), `${name} listed in: ${err}`);
+  for (const name of ['mlp', 'seed-cnn', 'lenet5', 'keras-mnist-cnn', 'keras-cifar-cnn']) assert.ok(err.includes(name), `${name} listed in: ${err}`);
 });
 
 test('summary with an unknown zoo name fails with E_UNKNOWN_NAME listing the zoo models', async () => {
   const err = await runFails(['summary', 'resnet9000']);
-  assert.match(err, /\[E_UNKNOWN_NAME\]: unknown model 'resnet9000'; known: mlp, seed-cnn, lenet5, keras-mnist-cnn/);
+  assert.match(err, /\[E_UNKNOWN_NAME\]: unknown model 'resnet9000'; known: mlp, seed-cnn, lenet5, keras-mnist-cnn, keras-cifar-cnn/);
 });
 
 test('train --optimizer with an unknown name fails with E_UNKNOWN_NAME listing adam and sgd', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MNIST_DIR, runCli, runJson, runOk } from './run-cli.js';
 
-const ZOO = ['mlp', 'seed-cnn', 'lenet5', 'keras-mnist-cnn'];
+const ZOO = ['mlp', 'seed-cnn', 'lenet5', 'keras-mnist-cnn', 'keras-cifar-cnn'];
 
 test("summary seed-cnn prints the course's table: its columns, (28, 28, 8) / 6,272 for the first conv, Total params 59,810", async () => {
   const r = await runOk(['summary', 'seed-cnn']);
@@ -40,7 +40,7 @@ test('summary seed-cnn --json gives the input shape, every layer with its output
   assert.equal(sum, 59_810);
 });
 
-test('summary works for every zoo model (mlp, seed-cnn, lenet5, keras-mnist-cnn), in text and JSON', async () => {
+test('summary works for every zoo model (mlp, seed-cnn, lenet5, keras-mnist-cnn, keras-cifar-cnn), in text and JSON', async () => {
   for (const name of ZOO) {
     const text = await runOk(['summary', name]);
     assert.match(text.stdout, /Total params: [\d,]+/, name);
@@ -49,6 +49,22 @@ test('summary works for every zoo model (mlp, seed-cnn, lenet5, keras-mnist-cnn)
     assert.ok(json.totalParams > 0);
     assert.ok(text.stdout.includes(`Total params: ${json.totalParams.toLocaleString('en-US')}`), name);
   }
+});
+
+test('summary keras-cifar-cnn is built for 32×32×3 by default (the MNIST models for 28×28×1): the Keras CIFAR-10 example, 1,250,858 params', async () => {
+  const { json } = await runJson(['summary', 'keras-cifar-cnn', '--json']);
+  assert.deepEqual(json.inputShape, [32, 32, 3]);
+  assert.deepEqual(
+    json.layers.map((l: { type: string }) => l.type),
+    ['Conv2D', 'Conv2D', 'MaxPool2D', 'Dropout', 'Conv2D', 'Conv2D', 'MaxPool2D', 'Dropout', 'Flatten', 'Dense', 'Dropout', 'Dense'],
+  );
+  assert.deepEqual(
+    json.layers.map((l: { outputShape: number[] }) => l.outputShape),
+    [[32, 32, 32], [30, 30, 32], [15, 15, 32], [15, 15, 32], [15, 15, 64], [13, 13, 64], [6, 6, 64], [6, 6, 64], [2304], [512], [512], [10]],
+  );
+  assert.equal(json.totalParams, 1_250_858);
+  const mnist = await runJson(['summary', 'keras-mnist-cnn', '--json']);
+  assert.deepEqual(mnist.json.inputShape, [28, 28, 1]);
 });
 
 test("datasets lists mnist as found in the repository's data/mnist, with a description", async () => {
