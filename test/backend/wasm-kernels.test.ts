@@ -3,6 +3,7 @@
  * kernels in float32, called directly on one shared memory, and the invariance of every ranged
  * kernel to how its output range is split (two calls must give the bits of one call).
  */
+import type { WasmKernels } from '../../src/backend/wasm/kernels.js';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,30 +17,7 @@ import { avgPool, avgPoolBackward, maxPool, maxPoolBackward } from '../../src/ba
 import { logSoftmax, softmax, softmaxCrossEntropy } from '../../src/backend/js/softmax.js';
 import { type Padding, resolveWindow2D, Rng } from '../../src/tensor/index.js';
 
-interface Kernels {
-  staticDataEnd(): number;
-  gemmWorkspaceBytes(): number;
-  gemm(a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, m: number, n: number, k: number, rowStart: number, rowEnd: number, accumulate: boolean, work: number): void;
-  im2col(x: number, batch: number, inH: number, inW: number, inC: number, kH: number, kW: number, sH: number, sW: number, dH: number, dW: number, padTop: number, padLeft: number, outH: number, outW: number, cols: number, rowStart: number, rowEnd: number): void;
-  col2im(cols: number, batch: number, inH: number, inW: number, inC: number, kH: number, kW: number, sH: number, sW: number, dH: number, dW: number, padTop: number, padLeft: number, outH: number, outW: number, dx: number, imageStart: number, imageEnd: number): void;
-  maxPool(x: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number, kH: number, kW: number, sH: number, sW: number, padTop: number, padLeft: number, y: number, start: number, end: number): void;
-  maxPoolBackward(dy: number, x: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number, kH: number, kW: number, sH: number, sW: number, padTop: number, padLeft: number, dx: number, imageStart: number, imageEnd: number): void;
-  avgPool(x: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number, kH: number, kW: number, sH: number, sW: number, padTop: number, padLeft: number, y: number, start: number, end: number): void;
-  avgPoolBackward(dy: number, batch: number, inH: number, inW: number, C: number, outH: number, outW: number, kH: number, kW: number, sH: number, sW: number, padTop: number, padLeft: number, dx: number, imageStart: number, imageEnd: number): void;
-  unary(op: number, x: number, y: number, alpha: number, start: number, end: number): void;
-  unaryBackward(op: number, dy: number, x: number, y: number, dx: number, alpha: number, start: number, end: number): void;
-  binary(op: number, a: number, b: number, out: number, start: number, end: number): void;
-  binaryScalarB(op: number, a: number, b: number, out: number, start: number, end: number): void;
-  scale(x: number, factor: number, y: number, start: number, end: number): void;
-  biasAdd(x: number, bias: number, y: number, channels: number, start: number, end: number): void;
-  biasGrad(dy: number, g: number, channels: number, rows: number): void;
-  sum(x: number, n: number): number;
-  logSoftmax(x: number, y: number, cols: number, rowStart: number, rowEnd: number): void;
-  softmax(x: number, y: number, cols: number, rowStart: number, rowEnd: number): void;
-  softmaxCrossEntropy(logits: number, labels: number, losses: number, probs: number, cols: number, rowStart: number, rowEnd: number): void;
-  sgdUpdate(param: number, grad: number, velocity: number, lr: number, momentum: number, nesterov: boolean, weightDecay: number, start: number, end: number): void;
-  adamUpdate(param: number, grad: number, m: number, v: number, lr: number, beta1: number, beta2: number, epsilon: number, step: number, weightDecay: number, start: number, end: number): void;
-}
+type Kernels = WasmKernels;
 
 const wasmUrl = new URL('../../wasm/fovea-kernels.wasm', import.meta.url);
 if (!existsSync(wasmUrl)) {
@@ -238,13 +216,13 @@ describe('wasm kernels: convolution by im2col + gemm and col2im', () => {
       const cols = heap.floats(M * patch);
       wasm.im2col(xP, ...g, cols, 0, M);
       const y = splitInvariant(heap, M * outC, M, Math.min(cut, M), 'conv gemm', (k, out, s, e) =>
-        k.gemm(cols, patch, 1, wP, outC, 1, out, M, outC, patch, s, e, false, k === wasm ? work : work2),
+        k.gemm(cols, patch, 1, wP, outC, 1, out, M, outC, patch, s, e, 0, k === wasm ? work : work2),
       );
       const errForward = assertClose(y, conv2d(x, w, info, alloc32), 1e-5, 'conv2d');
 
       // Backward input: dcols = dy · wᵀ; dx = col2im(dcols).
       const dcols = heap.floats(M * patch);
-      wasm.gemm(dyP, outC, 1, wP, 1, outC, dcols, M, patch, outC, 0, M, false, work);
+      wasm.gemm(dyP, outC, 1, wP, 1, outC, dcols, M, patch, outC, 0, M, 0, work);
       const imageCut = batch > 1 ? 1 + rng.int(batch - 1) : 0;
       const dx = splitInvariant(heap, batch * inH * inW * inC, batch, imageCut, 'col2im', (k, out, s, e) =>
         k.col2im(dcols, ...g, out, s, e),
@@ -253,7 +231,7 @@ describe('wasm kernels: convolution by im2col + gemm and col2im', () => {
 
       // Backward filter: dw = colsᵀ · dy.
       const dw = splitInvariant(heap, patch * outC, patch, 1 + rng.int(patch), 'filter gemm', (k, out, s, e) =>
-        k.gemm(cols, 1, patch, dyP, outC, 1, out, patch, outC, M, s, e, false, k === wasm ? work : work2),
+        k.gemm(cols, 1, patch, dyP, outC, 1, out, patch, outC, M, s, e, 0, k === wasm ? work : work2),
       );
       const errFilter = assertClose(dw, conv2dBackwardFilter(x, dy, info, alloc32), 1e-5, 'conv2dBackwardFilter');
       t.diagnostic(`largest error / (|ref| + rms): forward ${errForward.toExponential(1)}, backward-input ${errInput.toExponential(1)}, backward-filter ${errFilter.toExponential(1)}`);
@@ -276,7 +254,7 @@ describe('wasm kernels: convolution by im2col + gemm and col2im', () => {
     const cols = heap.floats(M * patch);
     wasm.im2col(heap.put(x), ...g, cols, 0, M);
     const y = heap.floats(M * outC);
-    wasm.gemm(cols, patch, 1, heap.put(w), outC, 1, y, M, outC, patch, 0, M, false, heap.alloc(wasm.gemmWorkspaceBytes()));
+    wasm.gemm(cols, patch, 1, heap.put(w), outC, 1, y, M, outC, patch, 0, M, 0, heap.alloc(wasm.gemmWorkspaceBytes()));
     assertClose(heap.read(y, M * outC), conv2d(x, w, info, alloc32), 1e-5, 'conv2d with negative padding');
     // col2im is im2col's adjoint: <im2col(x), c> = <x, col2im(c)>.
     const c = randomArray(rng, M * patch);
@@ -303,7 +281,7 @@ describe('wasm kernels: convolution by im2col + gemm and col2im', () => {
           const c = heap.floats(m * n);
           const [rsA, csA] = transA ? [1, m] : [k, 1];
           const [rsB, csB] = transB ? [1, k] : [n, 1];
-          wasm.gemm(heap.put(a), rsA, csA, heap.put(b), rsB, csB, c, m, n, k, 0, m, false, work);
+          wasm.gemm(heap.put(a), rsA, csA, heap.put(b), rsB, csB, c, m, n, k, 0, m, 0, work);
           assertClose(heap.read(c, m * n), jsGemm(a, b, m, n, k, transA, transB, alloc32), 1e-5, `gemm ${m}×${n}×${k} ${transA} ${transB}`);
         }
       }
@@ -525,8 +503,8 @@ describe('wasm kernels: optimizers, bit-identical to the JS reference', () => {
         const grad = randomArray(rng, n);
         const gP = heap.put(grad);
         const cut = 1 + rng.int(n - 2);
-        wasm2.sgdUpdate(pP, gP, vP, config.lr, momentum, nesterov, weightDecay, cut, n);
-        wasm.sgdUpdate(pP, gP, vP, config.lr, momentum, nesterov, weightDecay, 0, cut);
+        wasm2.sgdUpdate(pP, gP, vP, config.lr, momentum, nesterov ? 1 : 0, weightDecay, cut, n);
+        wasm.sgdUpdate(pP, gP, vP, config.lr, momentum, nesterov ? 1 : 0, weightDecay, 0, cut);
         sgdUpdate(param, grad, velocity, config);
         assertSameBits(heap.read(pP, n), param, `param after step ${step + 1}`);
         if (velocity) assertSameBits(heap.read(vP, n), velocity, `velocity after step ${step + 1}`);
