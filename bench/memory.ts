@@ -3,7 +3,7 @@
  * resident memory, the JS heap, and the backend's own memory (WebAssembly memory reserved and in
  * use). Users never free tensors by hand, so these must stay flat once training is under way.
  *
- *   node dist/bench/memory.js [--model keras-mnist-cnn] [--backend wasm] [--epochs 5] [--images 6000]
+ *   node --expose-gc dist/bench/memory.js [--model keras-mnist-cnn] [--backend wasm] [--epochs 5] [--images 6000]
  */
 import '../src/platform/node.js';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,8 @@ fit(model, train, {
   optimizer: new Adam(),
   seed: 0,
   onEpochEnd: (logs) => {
+    // With --expose-gc, collect first so the figures show what is live, not what is not yet swept.
+    (globalThis as { gc?: () => void }).gc?.();
     const m = process.memoryUsage();
     const stats = backend.memoryStats?.() ?? { inUse: 0, reserved: 0 };
     rows.push({ epoch: logs.epoch, rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, backendInUse: stats.inUse, backendReserved: stats.reserved, imagesPerSecond: logs.imagesPerSecond });
