@@ -3,6 +3,7 @@ import '../platform/node.js';
 import { Command, CommanderError } from 'commander';
 import { backendNames, useBackend } from '../backend/registry.js';
 import { FoveaError } from '../errors.js';
+import { FOVEA_VERSION } from '../io/model-file.js';
 import { registerBench } from './bench.js';
 import { registerDatasets } from './datasets.js';
 import { registerEval } from './eval.js';
@@ -15,7 +16,7 @@ const program = new Command();
 program
   .name('fovea')
   .description('Image recognition with convolutional neural networks: train, evaluate and run CNNs.')
-  .version('0.1.0')
+  .version(FOVEA_VERSION)
   .option('--backend <name>', `compute backend: ${backendNames().join(', ')} (default: $FOVEA_BACKEND, else js)`)
   .option('--threads <n>', 'threads for the wasm backend (default: $FOVEA_THREADS, else every core)', positiveInteger)
   .showHelpAfterError('(run with --help for usage)')
