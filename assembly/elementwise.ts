@@ -271,7 +271,25 @@ export function scale(x: usize, factor: f64, y: usize, start: i32, end: i32): vo
 }
 
 /** y = x + bias over the last axis, for elements [start, end) (multiples of channels). */
-export function biasAdd(x: usize, bias: usize, y: usize, channels: i32, start: i32, end: i32): void {
+/** y = x + bias over the channels, then max(0, ·) when `relu` is set (one pass instead of two). */
+export function biasAdd(x: usize, bias: usize, y: usize, channels: i32, start: i32, end: i32, relu: i32): void {
+  if (relu) {
+    const zero = f32x4.splat(0);
+    for (let r = start; r < end; r += channels) {
+      const xr = at(x, r);
+      const yr = at(y, r);
+      let c = 0;
+      for (; c + 4 <= channels; c += 4) {
+        const v = f32x4.add(v128.load(at(xr, c)), v128.load(at(bias, c)));
+        v128.store(at(yr, c), v128.and(v, f32x4.gt(v, zero)));
+      }
+      for (; c < channels; c++) {
+        const v = f32At(xr, c) + f32At(bias, c);
+        setF32(yr, c, v > 0 ? v : 0);
+      }
+    }
+    return;
+  }
   for (let r = start; r < end; r += channels) {
     const xr = at(x, r);
     const yr = at(y, r);

@@ -11,8 +11,11 @@
 
 export { gemm, gemmWorkspaceBytes, staticDataEnd } from './gemm';
 export { im2col, col2im } from './conv';
+export { conv2dDirect, conv2dDirectFilter, conv2dDirectFilterReduce } from './conv-direct';
 export { maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './pool';
 export { unary, unaryBackward, binary, binaryScalarB, scale, biasAdd, biasGrad, sum } from './elementwise';
 export { logSoftmax, softmax, softmaxCrossEntropy } from './softmax';
-export { sgdUpdate, adamUpdate } from './optimizers';
+export { sgdUpdate, adamUpdate, adamwUpdate, rmspropUpdate } from './optimizers';
+export { batchNormMoments, batchNormBackwardSums, channelAffine, channelAffine2 } from './batchnorm';
+export { depthwiseConv2d, depthwiseConv2dBackwardInput, depthwiseConv2dBackwardFilter, copyColumns } from './depthwise';
 

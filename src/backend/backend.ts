@@ -1,10 +1,23 @@
 import type { DType, Shape, TensorData, Window2D } from '../tensor/index.js';
 
-/** Geometry of one 2-D convolution: the window plus batch and channel counts. NHWC data, weights [kH, kW, inC, outC]. */
+/**
+ * Geometry of one 2-D convolution: the window plus batch and channel counts. NHWC data, weights
+ * [kH, kW, inC / groups, outC]. With `groups` (absent: 1), group g convolves input channels
+ * [g·inC/groups, (g+1)·inC/groups) into filters [g·outC/groups, (g+1)·outC/groups); depthwise
+ * convolution is groups = inC. Every backend's conv kernels handle any `groups`.
+ */
 export interface Conv2DInfo extends Window2D {
   batch: number;
   inC: number;
   outC: number;
+  groups?: number;
+}
+
+/** Batch normalisation over the last axis of a [rows, channels] array (NHWC: rows = N·H·W). */
+export interface BatchNormInfo {
+  rows: number;
+  channels: number;
+  epsilon: number;
 }
 
 /** Geometry of one 2-D pooling: the window plus batch and channel count. NHWC data. */
@@ -31,6 +44,18 @@ export interface AdamConfig {
   /** 1-based step count, for bias correction. */
   step: number;
   /** L2 penalty added to the gradient (Adam) — decoupled decay is AdamW's job. */
+  weightDecay: number;
+  /** AdamW's decoupled decay: param ×= 1 − lr·decoupledWeightDecay before the Adam step (default 0). */
+  decoupledWeightDecay?: number;
+}
+
+export interface RmspropConfig {
+  lr: number;
+  /** Decay of the running average of squared gradients. */
+  rho: number;
+  momentum: number;
+  epsilon: number;
+  /** L2 penalty added to the gradient. */
   weightDecay: number;
 }
 
@@ -82,8 +107,8 @@ export interface Backend {
   /** Sums a broadcast result back down to `targetShape` (the gradient of broadcasting). */
   sumToShape(x: TensorData, xShape: Shape, targetShape: Shape): TensorData;
   scale(x: TensorData, factor: number): TensorData;
-  /** x + bias over the last axis (channels). */
-  biasAdd(x: TensorData, bias: TensorData): TensorData;
+  /** x + bias over the last axis (channels); then ReLU in the same pass when `activation` is 'relu'. */
+  biasAdd(x: TensorData, bias: TensorData, activation?: 'relu'): TensorData;
   /** Sum of dy over all axes but the last: the bias gradient. */
   biasGrad(dy: TensorData, channels: number): TensorData;
   sum(x: TensorData): number;
@@ -97,4 +122,19 @@ export interface Backend {
   sgdUpdate(param: TensorData, grad: TensorData, velocity: TensorData | null, config: SgdConfig): void;
   /** In place: Adam moment updates and parameter step. */
   adamUpdate(param: TensorData, grad: TensorData, m: TensorData, v: TensorData, config: AdamConfig): void;
+  /**
+   * In place: RMSprop. `gradAvg` (the running mean of gradients) is given when centered,
+   * `buffer` when momentum > 0.
+   */
+  rmspropUpdate(param: TensorData, grad: TensorData, squareAvg: TensorData, gradAvg: TensorData | null, buffer: TensorData | null, config: RmspropConfig): void;
+
+  /**
+   * Training-mode batch normalisation: y = (x − mean)·invStd·γ + β with the batch's per-channel
+   * mean and biased variance, invStd = 1/√(variance + ε); returns the statistics it used.
+   */
+  batchNormTrain(x: TensorData, gamma: TensorData, beta: TensorData, info: BatchNormInfo): { y: TensorData; mean: TensorData; variance: TensorData; invStd: TensorData };
+  /** Inference-mode batch normalisation with given (moving) statistics. */
+  batchNormInference(x: TensorData, gamma: TensorData, beta: TensorData, mean: TensorData, variance: TensorData, info: BatchNormInfo): TensorData;
+  /** dL/dx, dL/dγ, dL/dβ of batchNormTrain, given the mean and invStd it returned. */
+  batchNormBackward(dy: TensorData, x: TensorData, gamma: TensorData, mean: TensorData, invStd: TensorData, info: BatchNormInfo): { dx: TensorData; dgamma: TensorData; dbeta: TensorData };
 }

@@ -13,7 +13,10 @@ const factories = new Map<string, BackendFactory>([
 ]);
 const loaded = new Map<string, Backend>();
 let current: Backend | null = null;
-const defaultName = 'js';
+/** The backend the CLI and the library entry point load unless told otherwise. */
+export const DEFAULT_BACKEND = 'wasm';
+/** The backend `getBackend` falls back to before any backend is loaded: synchronous, always there. */
+const fallbackName = 'js';
 
 export function registerBackend(name: string, factory: BackendFactory): void {
   factories.set(name, factory);
@@ -24,10 +27,23 @@ export function backendNames(): string[] {
   return [...factories.keys()];
 }
 
-/** The backend ops run on: the one last chosen with `useBackend`/`setBackend`, else the reference `js`. */
+/**
+ * The backend ops run on: the one last chosen with `useBackend`/`setBackend`; else the default
+ * (`wasm`) once it has been loaded (`loadDefaultBackend`, which the Node entry point awaits); else
+ * the reference `js`.
+ */
 export function getBackend(): Backend {
-  if (!current) current = createBackend(defaultName);
+  if (!current) current = loaded.get(DEFAULT_BACKEND) ?? createBackend(fallbackName);
   return current;
+}
+
+/**
+ * Loads and makes current the backend named by `name`, else $FOVEA_BACKEND (when `env` gives
+ * it), else `wasm`. Returns the backend.
+ */
+export async function loadDefaultBackend(name?: string, env: (key: string) => string | undefined = () => undefined): Promise<Backend> {
+  const chosen = name || env('FOVEA_BACKEND') || DEFAULT_BACKEND;
+  return useBackend(chosen);
 }
 
 /** A backend whose factory is synchronous (`js`, `js-float64`), or one already loaded. */

@@ -435,8 +435,11 @@ describe('wasm kernels: element-wise', () => {
       const dyP = heap.put(dy);
       const biasP = heap.put(bias);
       const cut = (1 + rng.int(Math.max(1, rows - 1))) * channels;
-      const y = splitInvariant(heap, size, size, Math.min(cut, size), 'biasAdd', (k, o, s, e) => k.biasAdd(dyP, biasP, o, channels, s, e));
+      const y = splitInvariant(heap, size, size, Math.min(cut, size), 'biasAdd', (k, o, s, e) => k.biasAdd(dyP, biasP, o, channels, s, e, 0));
       assertSameBits(y, biasAdd(dy, bias, alloc32), `biasAdd C=${channels}`);
+      const yRelu = splitInvariant(heap, size, size, Math.min(cut, size), 'biasAdd+relu', (k, o, s, e) => k.biasAdd(dyP, biasP, o, channels, s, e, 1));
+      assertSameBits(yRelu, biasAdd(dy, bias, alloc32, 'relu'), `biasAdd+relu C=${channels}`);
+      assert.ok(yRelu.some((v) => v === 0) && yRelu.some((v) => v > 0), 'the fused ReLU case has both signs');
       const g = heap.floats(channels);
       wasm.biasGrad(dyP, g, channels, rows);
       assertSameBits(heap.read(g, channels), biasGrad(dy, channels, alloc32), `biasGrad C=${channels} rows=${rows}`);

@@ -166,11 +166,14 @@ export function scale(x: TensorData, factor: number, alloc: Alloc): TensorData {
   return y;
 }
 
-export function biasAdd(x: TensorData, bias: TensorData, alloc: Alloc): TensorData {
+export function biasAdd(x: TensorData, bias: TensorData, alloc: Alloc, activation?: 'relu'): TensorData {
   const C = bias.length;
   const y = alloc(x.length);
   for (let i = 0; i < x.length; i += C) {
     for (let c = 0; c < C; c++) y[i + c] = x[i + c] + bias[c];
+  }
+  if (activation === 'relu') {
+    for (let i = 0; i < y.length; i++) if (!(y[i] > 0)) y[i] = 0;
   }
   return y;
 }

@@ -1,9 +1,11 @@
 import { allocData, type DType, dtypeOf } from '../../tensor/index.js';
 import type { Backend } from '../backend.js';
+import { batchNormBackward, batchNormInference, batchNormTrain } from './batchnorm.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv.js';
 import { biasAdd, biasGrad, binary, scale, sum, sumToShape, unary, unaryBackward } from './elementwise.js';
 import { gemm } from './gemm.js';
-import { adamUpdate, sgdUpdate } from './optimizers.js';
+import { groupedConv2d, groupedConv2dBackwardFilter, groupedConv2dBackwardInput, groupsOf } from './grouped-conv.js';
+import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 import { avgPool, avgPoolBackward, maxPool, maxPoolBackward } from './pool.js';
 import { logSoftmax, softmax, softmaxCrossEntropy } from './softmax.js';
 
@@ -26,9 +28,9 @@ export function createJsBackend(dtype: DType = 'float32'): Backend {
     },
     scope: (fn) => fn(),
     gemm: (a, b, m, n, k, transA, transB) => gemm(a, b, m, n, k, transA, transB, alloc),
-    conv2d: (x, w, info) => conv2d(x, w, info, alloc),
-    conv2dBackwardInput: (dy, w, info) => conv2dBackwardInput(dy, w, info, alloc),
-    conv2dBackwardFilter: (x, dy, info) => conv2dBackwardFilter(x, dy, info, alloc),
+    conv2d: (x, w, info) => (groupsOf(info) > 1 ? groupedConv2d : conv2d)(x, w, info, alloc),
+    conv2dBackwardInput: (dy, w, info) => (groupsOf(info) > 1 ? groupedConv2dBackwardInput : conv2dBackwardInput)(dy, w, info, alloc),
+    conv2dBackwardFilter: (x, dy, info) => (groupsOf(info) > 1 ? groupedConv2dBackwardFilter : conv2dBackwardFilter)(x, dy, info, alloc),
     maxPool: (x, info) => maxPool(x, info, alloc),
     maxPoolBackward: (dy, x, info) => maxPoolBackward(dy, x, info, alloc),
     avgPool: (x, info) => avgPool(x, info, alloc),
@@ -38,7 +40,7 @@ export function createJsBackend(dtype: DType = 'float32'): Backend {
     binary: (op, a, aShape, b, bShape, outShape) => binary(op, a, aShape, b, bShape, outShape, alloc),
     sumToShape: (x, xShape, targetShape) => sumToShape(x, xShape, targetShape, alloc),
     scale: (x, factor) => scale(x, factor, alloc),
-    biasAdd: (x, bias) => biasAdd(x, bias, alloc),
+    biasAdd: (x, bias, activation) => biasAdd(x, bias, alloc, activation),
     biasGrad: (dy, channels) => biasGrad(dy, channels, alloc),
     sum,
     softmax: (x, rows, cols) => softmax(x, rows, cols, alloc),
@@ -46,5 +48,9 @@ export function createJsBackend(dtype: DType = 'float32'): Backend {
     softmaxCrossEntropy: (logits, labels, rows, cols) => softmaxCrossEntropy(logits, labels, rows, cols, alloc),
     sgdUpdate,
     adamUpdate,
+    rmspropUpdate,
+    batchNormTrain: (x, gamma, beta, info) => batchNormTrain(x, gamma, beta, info, alloc),
+    batchNormInference: (x, gamma, beta, mean, variance, info) => batchNormInference(x, gamma, beta, mean, variance, info, alloc),
+    batchNormBackward: (dy, x, gamma, mean, invStd, info) => batchNormBackward(dy, x, gamma, mean, invStd, info, alloc),
   };
 }

@@ -3,6 +3,10 @@ import type { Shape, TensorData } from '../../tensor/index.js';
 import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../backend.js';
 import { binary as jsBinary, sumToShape as jsSumToShape } from '../js/elementwise.js';
 import { ArgumentError } from '../../errors.js';
+import { wasmBatchNorm } from './batchnorm.js';
+import type { WasmContext } from './context.js';
+import { wasmDirectConv } from './conv-direct.js';
+import { wasmGroupedConv } from './grouped-conv.js';
 import { MAX_PAGES, WasmHeap } from './heap.js';
 import type { WasmKernels } from './kernels.js';
 import { CONTROL } from './parallel.js';
@@ -109,6 +113,9 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
   }
 
   const poolArgs = (i: Pool2DInfo) => [i.batch, i.inH, i.inW, i.channels, i.outH, i.outW, i.kH, i.kW, i.strideH, i.strideW, i.padTop, i.padLeft] as const;
+  const context: WasmContext = { k, heap, pool, alloc, output, input, temporaries, gemm, im2col };
+  const grouped = wasmGroupedConv(context);
+  const direct = wasmDirectConv(context);
 
   return {
     name: 'wasm',
@@ -133,11 +140,14 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     },
     gemm: (a, b, m, n, kk, transA, transB) => gemm(a, b, m, n, kk, transA, transB),
     conv2d(x, w, i) {
+      if ((i.groups ?? 1) > 1) return grouped.conv2d(x, w, i);
+      if (direct.applies(i)) return direct.conv2d(x, w, i);
       const y = output(i.batch * i.outH * i.outW * i.outC);
       temporaries(() => gemm(im2col(x, i), w, i.batch * i.outH * i.outW, i.outC, i.kH * i.kW * i.inC, false, false, y));
       return y;
     },
     conv2dBackwardInput(dy, w, i) {
+      if ((i.groups ?? 1) > 1) return grouped.conv2dBackwardInput(dy, w, i);
       const dx = output(i.batch * i.inH * i.inW * i.inC);
       temporaries(() => {
         const rows = i.batch * i.outH * i.outW;
@@ -148,6 +158,8 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
       return dx;
     },
     conv2dBackwardFilter(x, dy, i) {
+      if ((i.groups ?? 1) > 1) return grouped.conv2dBackwardFilter(x, dy, i);
+      if (direct.applies(i, true)) return direct.conv2dBackwardFilter(x, dy, i);
       const dw = output(i.kH * i.kW * i.inC * i.outC);
       temporaries(() => gemm(im2col(x, i), dy, i.kH * i.kW * i.inC, i.outC, i.batch * i.outH * i.outW, true, false, dw));
       return dw;
@@ -203,9 +215,10 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
       temporaries(() => pool.run('scale', [input(x), factor, y.byteOffset, 0, x.length], x.length, 4, MIN_WORK_PER_THREAD));
       return y;
     },
-    biasAdd(x, bias) {
+    biasAdd(x, bias, activation) {
       const y = output(x.length);
-      temporaries(() => pool.run('biasAdd', [input(x), input(bias), y.byteOffset, bias.length, 0, x.length], x.length, bias.length, MIN_WORK_PER_THREAD));
+      const relu = activation === 'relu' ? 1 : 0;
+      temporaries(() => pool.run('biasAdd', [input(x), input(bias), y.byteOffset, bias.length, 0, x.length, relu], x.length, bias.length, MIN_WORK_PER_THREAD));
       return y;
     },
     biasGrad(dy, channels) {
@@ -241,9 +254,19 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     },
     adamUpdate(param, grad, m, v, c) {
       inPlace([param, m, v], ([p, mp, vp]) => {
-        pool.run('adamUpdate', [p, input(grad), mp, vp, c.lr, c.beta1, c.beta2, c.epsilon, c.step, c.weightDecay, 0, param.length], param.length, 4, MIN_WORK_PER_THREAD);
+        if (c.decoupledWeightDecay) {
+          pool.run('adamwUpdate', [p, input(grad), mp, vp, c.lr, c.beta1, c.beta2, c.epsilon, c.step, c.weightDecay, c.decoupledWeightDecay, 0, param.length], param.length, 4, MIN_WORK_PER_THREAD);
+        } else {
+          pool.run('adamUpdate', [p, input(grad), mp, vp, c.lr, c.beta1, c.beta2, c.epsilon, c.step, c.weightDecay, 0, param.length], param.length, 4, MIN_WORK_PER_THREAD);
+        }
       });
     },
+    rmspropUpdate(param, grad, squareAvg, gradAvg, buffer, c) {
+      inPlace([param, squareAvg, gradAvg, buffer], ([p, s, a, b]) => {
+        pool.run('rmspropUpdate', [p, input(grad), s, a, b, c.lr, c.rho, c.momentum, c.epsilon, c.weightDecay, 0, param.length], param.length, 4, MIN_WORK_PER_THREAD);
+      });
+    },
+    ...wasmBatchNorm(context),
   };
 
   /** Runs an in-place kernel on arrays that may live outside wasm memory (copied in, then back). */

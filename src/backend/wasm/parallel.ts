@@ -8,6 +8,8 @@ export const PARALLEL_KERNELS = [
   { name: 'gemm', range: 10, workspace: 13 },
   { name: 'im2col', range: 16 },
   { name: 'col2im', range: 16 },
+  { name: 'conv2dDirect', range: 18, workspace: 20 },
+  { name: 'conv2dDirectFilter', range: 19, workspace: 21 },
   { name: 'maxPool', range: 14 },
   { name: 'avgPool', range: 14 },
   { name: 'maxPoolBackward', range: 15 },
@@ -23,6 +25,16 @@ export const PARALLEL_KERNELS = [
   { name: 'softmaxCrossEntropy', range: 5 },
   { name: 'sgdUpdate', range: 7 },
   { name: 'adamUpdate', range: 10 },
+  { name: 'adamwUpdate', range: 11 },
+  { name: 'rmspropUpdate', range: 10 },
+  { name: 'batchNormMoments', range: 5 },
+  { name: 'batchNormBackwardSums', range: 7 },
+  { name: 'channelAffine', range: 4 },
+  { name: 'channelAffine2', range: 5 },
+  { name: 'depthwiseConv2d', range: 18 },
+  { name: 'depthwiseConv2dBackwardInput', range: 18 },
+  { name: 'depthwiseConv2dBackwardFilter', range: 18 },
+  { name: 'copyColumns', range: 7 },
 ] as const satisfies readonly { name: keyof WasmKernels; range: number; workspace?: number }[];
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number]['name'];
