@@ -1,5 +1,5 @@
 import { ShapeError } from '../errors.js';
-import { biasAdd, matmul } from '../ops/index.js';
+import { biasAdd, biasRelu, matmul } from '../ops/index.js';
 import { formatShape, type Rng, type Shape, type Tensor } from '../tensor/index.js';
 import { type ActivationName, applyActivation, checkActivation } from './activation-fns.js';
 import { initialize } from './initializers.js';
@@ -48,6 +48,7 @@ export class Dense extends Layer {
   }
 
   call(x: Tensor, context: CallContext): Tensor {
+    if (this.bias && this.activation === 'relu') return biasRelu(matmul(x, this.kernel!.value), this.bias.value);
     return applyActivation(this.activation, this.callWithoutSoftmax(x, context));
   }
 

@@ -68,13 +68,33 @@ export function scale(x: Tensor, factor: number): Tensor {
   return recordOp(y, [x], (dy) => [new Tensor(backend.scale(dy.data, factor), dy.shape)]);
 }
 
-/** x + bias, with bias broadcast over the last axis (channels). */
-export function biasAdd(x: Tensor, bias: Tensor): Tensor {
+function checkBias(what: string, x: Tensor, bias: Tensor): number {
   const channels = x.shape[x.rank - 1];
   if (bias.rank !== 1 || bias.shape[0] !== channels) {
-    throw new ShapeError(`biasAdd: bias shape ${formatShape(bias.shape)} does not match the last axis of ${formatShape(x.shape)}`);
+    throw new ShapeError(`${what}: bias shape ${formatShape(bias.shape)} does not match the last axis of ${formatShape(x.shape)}`);
   }
+  return channels;
+}
+
+/** x + bias, with bias broadcast over the last axis (channels). */
+export function biasAdd(x: Tensor, bias: Tensor): Tensor {
+  const channels = checkBias('biasAdd', x, bias);
   const backend = getBackend();
   const y = new Tensor(backend.biasAdd(x.data, bias.data), x.shape);
   return recordOp(y, [x, bias], (dy, needs) => [needs[0] ? dy : null, needs[1] ? new Tensor(backend.biasGrad(dy.data, channels), bias.shape) : null]);
+}
+
+/**
+ * relu(x + bias) in one pass over the data (the layers' bias and activation fused): the same
+ * values as `relu(biasAdd(x, bias))`. Backward: the ReLU mask is taken from the output.
+ */
+export function biasRelu(x: Tensor, bias: Tensor): Tensor {
+  const channels = checkBias('biasRelu', x, bias);
+  const backend = getBackend();
+  const y = new Tensor(backend.biasAdd(x.data, bias.data, 'relu'), x.shape);
+  return recordOp(y, [x, bias], (dy, needs) => {
+    // relu(z) > 0 exactly where z > 0, so the output stands in for the input in the mask.
+    const dz = new Tensor(backend.unaryBackward('relu', dy.data, y.data, y.data, 0), x.shape);
+    return [needs[0] ? dz : null, needs[1] ? new Tensor(backend.biasGrad(dz.data, channels), bias.shape) : null];
+  });
 }

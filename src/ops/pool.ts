@@ -4,6 +4,7 @@ import { getBackend } from '../backend/registry.js';
 import { ShapeError } from '../errors.js';
 import { describePadding, formatShape, type Padding, resolveWindow2D, Tensor } from '../tensor/index.js';
 import { pair } from './conv.js';
+import { reshape } from './reshape.js';
 
 export interface Pool2DOptions {
   poolSize?: number | readonly [number, number];
@@ -41,4 +42,22 @@ export function avgPool2d(x: Tensor, options: Pool2DOptions = {}): Tensor {
   const backend = getBackend();
   const y = new Tensor(backend.avgPool(x.data, info), [info.batch, info.outH, info.outW, info.channels]);
   return recordOp(y, [x], (dy) => [new Tensor(backend.avgPoolBackward(dy.data, info), x.shape)]);
+}
+
+function globalPoolWindow(x: Tensor, what: string): Pool2DOptions {
+  if (x.rank !== 4) throw new ShapeError(`${what}: input must be [batch, height, width, channels], got ${formatShape(x.shape)}`);
+  const window: [number, number] = [x.shape[1], x.shape[2]];
+  return { poolSize: window, strides: window, padding: 'valid' };
+}
+
+/** Mean of each channel over the whole image: [N, H, W, C] → [N, C]. */
+export function globalAvgPool2d(x: Tensor): Tensor {
+  const y = avgPool2d(x, globalPoolWindow(x, 'globalAvgPool2d'));
+  return reshape(y, [x.shape[0], x.shape[3]]);
+}
+
+/** Maximum of each channel over the whole image: [N, H, W, C] → [N, C]; the gradient goes to the first maximum. */
+export function globalMaxPool2d(x: Tensor): Tensor {
+  const y = maxPool2d(x, globalPoolWindow(x, 'globalMaxPool2d'));
+  return reshape(y, [x.shape[0], x.shape[3]]);
 }

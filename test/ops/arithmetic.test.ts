@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createJsBackend, withBackend } from '../../src/backend/index.js';
 import { ShapeError } from '../../src/errors.js';
-import { add, biasAdd, broadcastShapes, div, mul, scale, sub } from '../../src/ops/index.js';
+import { add, biasAdd, biasRelu, broadcastShapes, div, mul, relu, scale, sub } from '../../src/ops/index.js';
 import { Rng, type Shape, type Tensor, tensor } from '../../src/tensor/index.js';
 import { checkGradients, randomTensor } from '../helpers/gradcheck.js';
 
@@ -131,5 +131,19 @@ describe('binary ops: gradients against central differences', () => {
   test('biasAdd gradient for dense input [5,3] and bias [3]', () => {
     const rng = new Rng(9);
     checkGradients(biasAdd, [randomTensor(rng, [5, 3]), randomTensor(rng, [3])]);
+  });
+
+  test('biasRelu (fused bias and ReLU) gradient for NHWC input [2,3,3,4] and bias [4]', () => {
+    const rng = new Rng(10);
+    checkGradients(biasRelu, [randomTensor(rng, [2, 3, 3, 4]), randomTensor(rng, [4])]);
+  });
+
+  test('biasRelu gives exactly relu(biasAdd(x, b)), negative sums and NaN becoming 0', () => {
+    withBackend(f64, () => {
+      const x = t64([1, -2, 3, -4, NaN, 0.5], [2, 3]);
+      const b = t64([-1.5, 1, 0], [3]);
+      assert.deepEqual(values(biasRelu(x, b)), values(relu(biasAdd(x, b))));
+      assert.deepEqual(values(biasRelu(x, b)), [0, 0, 3, 0, 0, 0.5]);
+    });
   });
 });
