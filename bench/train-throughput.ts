@@ -17,7 +17,7 @@ import { getBackend } from '../src/backend/registry.js';
 import { gatherImages, gatherLabels, loadDataset } from '../src/data/index.js';
 import type { ImageDataset } from '../src/data/index.js';
 import { createZooModel } from '../src/models/zoo.js';
-import type { Sequential } from '../src/nn/index.js';
+import type { Network } from '../src/nn/index.js';
 import { softmaxCrossEntropy } from '../src/ops/index.js';
 import { Adam } from '../src/optim/index.js';
 import { Rng, type Tensor } from '../src/tensor/index.js';
@@ -187,7 +187,7 @@ function prepareData(train: ImageDataset, test: ImageDataset, opts: Options): Da
   return data;
 }
 
-function foveaRunner(model: Sequential, data: Data): Runner {
+function foveaRunner(model: Network, data: Data): Runner {
   const optimizer = new Adam({ learningRate: 1e-3 });
   const rng = new Rng(1);
   const params = model.trainableParameters();
@@ -248,7 +248,7 @@ function tfjsModel(name: string, inputShape: number[]): tf.Sequential {
 }
 
 /** Copies Fovea's initial weights into the tfjs model (same layouts: dense [in, out], conv [kH, kW, inC, outC]). */
-function copyWeights(from: Sequential, to: tf.Sequential): void {
+function copyWeights(from: Network, to: tf.Sequential): void {
   const params = from.trainableParameters();
   const targets = to.trainableWeights;
   if (params.length !== targets.length) throw new Error(`weight count differs: fovea ${params.length}, tfjs ${targets.length}`);

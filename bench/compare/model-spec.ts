@@ -5,7 +5,7 @@
  * [kH, kW, inC, outC], dense kernels [in, out]; converting them is each builder's job.
  */
 import { ArgumentError } from '../../src/errors.js';
-import { Activation, type ActivationName, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, type Sequential } from '../../src/nn/index.js';
+import { Activation, type ActivationName, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, type Network, Sequential } from '../../src/nn/index.js';
 import { resolveWindow2D } from '../../src/tensor/index.js';
 
 /** Explicit padding of a 2-D window, in pixels: [top, bottom, left, right]. */
@@ -72,7 +72,10 @@ function paddingName(p: unknown): 'same' | 'valid' | 'explicit' {
 }
 
 /** The spec of a built model and its weights concatenated in spec order (float32). */
-export function describeModel(model: Sequential): { spec: ModelSpec; weights: Float32Array } {
+export function describeModel(model: Network): { spec: ModelSpec; weights: Float32Array } {
+  if (!(model instanceof Sequential)) {
+    throw new Error(`model '${model.name}' is a graph model: the comparison harness describes only Sequential models to the other libraries`);
+  }
   if (!model.inputShape) throw new ArgumentError(`model '${model.name}' is not built`);
   const layers: LayerSpec[] = [];
   const weights: WeightSpec[] = [];

@@ -7,7 +7,10 @@
 import { FoveaError, ModelFileError, UnknownNameError } from '../errors.js';
 import { layerFromConfig, layerTypes } from '../nn/layer-registry.js';
 import type { Layer, LayerConfig } from '../nn/layer.js';
-import { Sequential, type InputNormalization, type SequentialConfig, type TrainingHistory } from '../nn/sequential.js';
+import { GRAPH_INPUT, GraphModel, input } from '../nn/graph.js';
+import { type SymbolicTensor } from '../nn/layer.js';
+import type { InputNormalization, Network, NetworkConfig, TrainingHistory } from '../nn/network.js';
+import { Sequential } from '../nn/sequential.js';
 import { getPlatform } from '../platform/platform.js';
 import { formatShape, type Shape, shapesEqual, Tensor } from '../tensor/index.js';
 import { readModelFile, writeModelDirectory } from './model-dir.js';
@@ -23,7 +26,7 @@ export const WEIGHTS_FILE = 'weights.safetensors';
 export interface ModelJson {
   format: typeof MODEL_FORMAT;
   formatVersion: number;
-  architecture: SequentialConfig;
+  architecture: NetworkConfig;
   classNames: string[] | null;
   inputNormalization: InputNormalization;
   history: TrainingHistory;
@@ -39,7 +42,7 @@ export interface SaveModelExtra {
 
 /** A loaded model with what model.json says beyond the model itself. */
 export interface LoadedModel {
-  model: Sequential;
+  model: Network;
   training: Record<string, unknown> | null;
   savedWith: string | null;
 }
@@ -47,7 +50,7 @@ export interface LoadedModel {
 // ---------------------------------------------------------------------------------------------
 // Saving
 
-export async function saveModel(model: Sequential, dir: string, extra: SaveModelExtra = {}): Promise<void> {
+export async function saveModel(model: Network, dir: string, extra: SaveModelExtra = {}): Promise<void> {
   const json = modelToJson(model, extra);
   const weights = encodeWeights(model);
   await writeModelDirectory(dir, {
@@ -56,7 +59,7 @@ export async function saveModel(model: Sequential, dir: string, extra: SaveModel
   });
 }
 
-export function modelToJson(model: Sequential, extra: SaveModelExtra = {}): ModelJson {
+export function modelToJson(model: Network, extra: SaveModelExtra = {}): ModelJson {
   return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -75,7 +78,7 @@ export function modelToJson(model: Sequential, extra: SaveModelExtra = {}): Mode
 }
 
 /** Every parameter, in parameters() order, as float32 safetensors. */
-export function encodeWeights(model: Sequential): Uint8Array {
+export function encodeWeights(model: Network): Uint8Array {
   const entries: Array<[string, Tensor]> = model.parameters().map((p) => [
     p.name,
     p.value.dtype === 'float32' ? p.value : new Tensor(Float32Array.from(p.value.data), p.value.shape),
@@ -86,7 +89,7 @@ export function encodeWeights(model: Sequential): Uint8Array {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
-export async function loadModel(dir: string): Promise<Sequential> {
+export async function loadModel(dir: string): Promise<Network> {
   return (await readModel(dir)).model;
 }
 
@@ -113,7 +116,7 @@ export async function readModel(dir: string): Promise<LoadedModel> {
  * Rebuilds a model from parsed model.json: architecture, class names, normalisation, history.
  * The weights are freshly initialised; assignWeights() fills them in.
  */
-export function modelFromJson(json: unknown, fileName = MODEL_JSON_FILE): Sequential {
+export function modelFromJson(json: unknown, fileName = MODEL_JSON_FILE): Network {
   return modelFromJsonWithInfo(json, fileName).model;
 }
 
@@ -142,11 +145,11 @@ function modelFromJsonWithInfo(json: unknown, fileName: string): LoadedModel {
   return { model, training, savedWith };
 }
 
-function buildArchitecture(architecture: unknown, fail: (message: string) => never): Sequential {
+function buildArchitecture(architecture: unknown, fail: (message: string) => never): Network {
   if (architecture === undefined) return fail('has no "architecture"');
   if (!isPlainObject(architecture)) return fail(`"architecture" must be an object, found ${describeValue(architecture)}`);
-  if (architecture.type !== 'Sequential') {
-    return fail(`"architecture.type" must be "Sequential", found ${architecture.type === undefined ? 'none' : JSON.stringify(architecture.type)}`);
+  if (architecture.type !== 'Sequential' && architecture.type !== 'Graph') {
+    return fail(`"architecture.type" must be "Sequential" or "Graph", found ${architecture.type === undefined ? 'none' : JSON.stringify(architecture.type)}`);
   }
   const { layers: layerConfigs, inputShape, name } = architecture;
   if (name !== undefined && typeof name !== 'string') fail(`"architecture.name" must be a string, found ${describeValue(name)}`);
@@ -156,8 +159,7 @@ function buildArchitecture(architecture: unknown, fail: (message: string) => nev
     return fail(`"architecture.inputShape" must be a non-empty array of positive integers, found ${JSON.stringify(inputShape) ?? 'nothing'}`);
   }
 
-  const model = new Sequential([], { inputShape, name: name as string | undefined });
-  layerConfigs.forEach((config: unknown, i) => {
+  const layers = layerConfigs.map((config: unknown, i): { layer: Layer; config: LayerConfig & { inbound?: unknown } } => {
     const where = `layer ${i + 1}`;
     if (!isPlainObject(config) || typeof config.type !== 'string') {
       fail(`${where} must be an object with a string "type", found ${describeValue(config)}`);
@@ -165,32 +167,19 @@ function buildArchitecture(architecture: unknown, fail: (message: string) => nev
     if (config.name !== undefined && typeof config.name !== 'string') {
       fail(`${where} has a "name" that is not a string: ${describeValue(config.name)}`);
     }
-    const layerConfig = config as LayerConfig;
-    let layer: Layer;
+    const { inbound, ...layerConfig } = config as LayerConfig & { inbound?: unknown };
     try {
-      layer = layerFromConfig(layerConfig);
+      return { layer: layerFromConfig(layerConfig as LayerConfig), config: config as LayerConfig & { inbound?: unknown } };
     } catch (e) {
-      if (e instanceof UnknownNameError && !layerTypes().includes(layerConfig.type)) {
+      if (e instanceof UnknownNameError && !layerTypes().includes(layerConfig.type as string)) {
         return fail(`unknown layer type '${layerConfig.type}' in ${where}; known: ${layerTypes().join(', ')}`);
       }
-      return failWith(e, `${where} (${describeLayer(layerConfig)})`, fail);
-    }
-    try {
-      model.add(layer);
-    } catch (e) {
-      failWith(e, `${where} (${describeLayer(layerConfig)})`, fail);
+      return failWith(e, `${where} (${describeLayer(layerConfig as LayerConfig)})`, fail);
     }
   });
-
-  // Walk the shapes first so a failure can name the layer, then build (which creates weights).
-  let shape: Shape = inputShape;
-  model.layers.forEach((layer, i) => {
-    try {
-      shape = layer.computeOutputShape(shape);
-    } catch (e) {
-      failWith(e, `the architecture does not fit its input shape ${formatShape(inputShape)} at layer ${i + 1} ('${layer.name}', ${layer.type})`, fail);
-    }
-  });
+  const model = architecture.type === 'Sequential'
+    ? sequentialFrom(layers, inputShape, name as string | undefined, fail)
+    : graphFrom(layers, inputShape, name as string | undefined, architecture.output, fail);
   try {
     model.build({ inputShape, seed: 0 });
   } catch (e) {
@@ -199,7 +188,59 @@ function buildArchitecture(architecture: unknown, fail: (message: string) => nev
   return model;
 }
 
-function readClassNames(value: unknown, model: Sequential, fail: (message: string) => never): string[] | null {
+type LoadedLayer = { layer: Layer; config: LayerConfig & { inbound?: unknown } };
+
+function sequentialFrom(layers: LoadedLayer[], inputShape: Shape, name: string | undefined, fail: (message: string) => never): Sequential {
+  const model = new Sequential([], { inputShape, name });
+  layers.forEach(({ layer, config }, i) => {
+    try {
+      model.add(layer);
+    } catch (e) {
+      failWith(e, `layer ${i + 1} (${describeLayer(config)})`, fail);
+    }
+  });
+  // Walk the shapes first so a failure can name the layer (build would say less).
+  let shape: Shape = inputShape;
+  model.layers.forEach((layer, i) => {
+    try {
+      shape = layer.computeOutputShape(shape);
+    } catch (e) {
+      failWith(e, `the architecture does not fit its input shape ${formatShape(inputShape)} at layer ${i + 1} ('${layer.name}', ${layer.type})`, fail);
+    }
+  });
+  return model;
+}
+
+/** A graph: every layer names its inputs ('input' or an earlier layer); `output` names the last. */
+function graphFrom(layers: LoadedLayer[], inputShape: Shape, name: string | undefined, output: unknown, fail: (message: string) => never): GraphModel {
+  const modelInput = input(inputShape);
+  const made = new Map<string, SymbolicTensor>([[GRAPH_INPUT, modelInput]]);
+  layers.forEach(({ layer, config }, i) => {
+    const where = `layer ${i + 1} (${describeLayer(config)})`;
+    const inbound = config.inbound;
+    if (!Array.isArray(inbound) || inbound.length === 0 || !inbound.every((n) => typeof n === 'string')) {
+      fail(`${where} needs "inbound": the names of the layers feeding it ('${GRAPH_INPUT}' for the model's input), found ${describeValue(inbound)}`);
+    }
+    if (!layer.name) fail(`${where} has no "name"; graph layers are named so that others can refer to them`);
+    if (made.has(layer.name)) fail(`${where}: the name '${layer.name}' is used twice`);
+    const sources = (inbound as string[]).map((n) => made.get(n) ?? fail(`${where} takes its input from '${n}', which is not '${GRAPH_INPUT}' or a layer before it`));
+    try {
+      made.set(layer.name, layer.apply(sources));
+    } catch (e) {
+      failWith(e, `the architecture does not fit its input shape ${formatShape(inputShape)} at ${where}`, fail);
+    }
+  });
+  if (typeof output !== 'string' || !made.has(output) || output === GRAPH_INPUT) {
+    return fail(`"architecture.output" must name one of its layers, found ${describeValue(output)}`);
+  }
+  try {
+    return new GraphModel({ inputs: modelInput, outputs: made.get(output)!, name });
+  } catch (e) {
+    return failWith(e, 'the graph is not a valid model', fail);
+  }
+}
+
+function readClassNames(value: unknown, model: Network, fail: (message: string) => never): string[] | null {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value) || !value.every((n) => typeof n === 'string')) {
     return fail(`"classNames" must be an array of strings or null, found ${describeValue(value)}`);
@@ -249,7 +290,7 @@ function weightsFileName(json: Record<string, unknown>, fileName: string): strin
  * Copies decoded tensors into the model's parameters, in place: every parameter must be present
  * with its exact shape, and every tensor must belong to a parameter.
  */
-export function assignWeights(model: Sequential, decoded: DecodedSafetensors, fileName = WEIGHTS_FILE): void {
+export function assignWeights(model: Network, decoded: DecodedSafetensors, fileName = WEIGHTS_FILE): void {
   const parameters = model.parameters();
   for (const p of parameters) {
     const t = decoded.tensors.get(p.name);

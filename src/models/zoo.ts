@@ -1,6 +1,8 @@
 import { UnknownNameError } from '../errors.js';
-import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, Sequential } from '../nn/index.js';
+import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, type Network, Sequential } from '../nn/index.js';
 import type { Shape } from '../tensor/index.js';
+import { cifarResNet } from './resnet.js';
+import { vggSmall } from './vgg.js';
 
 export interface ZooOptions {
   inputShape?: Shape;
@@ -11,7 +13,7 @@ interface ZooEntry {
   description: string;
   /** The input shape `createZooModel` builds for when none is given: the dataset the model was made for. */
   inputShape: Shape;
-  create(options: Required<ZooOptions>): Sequential;
+  create(options: Required<ZooOptions>): Network;
 }
 
 const MNIST_SHAPE: Shape = [28, 28, 1];
@@ -35,18 +37,18 @@ const zoo: Record<string, ZooEntry> = {
       ),
   },
   'seed-cnn': {
-    description: "The course's CNN table: Conv 8 3×3 same → MaxPool 2 → Conv 16 5×5 valid → MaxPool 2 → Dense 120 → 64 → 10",
+    description: "The course's CNN table: Conv 8 3×3 same → MaxPool 2 → Conv 16 5×5 valid → MaxPool 2 → Dense 120 → 64 → 10 (He-uniform init on the ReLU layers)",
     inputShape: MNIST_SHAPE,
     create: ({ inputShape, numClasses }) =>
       new Sequential(
         [
-          new Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+          new Conv2D({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: 'heUniform' }),
           new MaxPool2D({ poolSize: 2, strides: 2 }),
-          new Conv2D({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu' }),
+          new Conv2D({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'relu', kernelInitializer: 'heUniform' }),
           new MaxPool2D({ poolSize: 2, strides: 2 }),
           new Flatten(),
-          new Dense({ units: 120, activation: 'relu' }),
-          new Dense({ units: 64, activation: 'relu' }),
+          new Dense({ units: 120, activation: 'relu', kernelInitializer: 'heUniform' }),
+          new Dense({ units: 64, activation: 'relu', kernelInitializer: 'heUniform' }),
           new Dense({ units: numClasses, activation: 'softmax' }),
         ],
         { inputShape, name: 'seed-cnn' },
@@ -112,6 +114,16 @@ const zoo: Record<string, ZooEntry> = {
         { inputShape, name: 'keras-cifar-cnn' },
       ),
   },
+  'vgg-small': {
+    description: 'A small VGG: 2×(conv 3×3 → BN → ReLU) at 64, 128, 256 filters, each pair then max pool 2 → global average pool → dropout .3 → dense',
+    inputShape: CIFAR_SHAPE,
+    create: vggSmall,
+  },
+  resnet20: {
+    description: 'ResNet-20 for CIFAR (He et al. 2015): conv 16 → 3 stages × 3 basic blocks (16, 32, 64 filters, BN, 1×1 projection shortcuts) → global average pool → dense',
+    inputShape: CIFAR_SHAPE,
+    create: (options) => cifarResNet(20, options),
+  },
 };
 
 export function zooNames(): string[] {
@@ -134,7 +146,7 @@ export function zooInputShape(name: string): Shape {
 }
 
 /** A zoo model, built (weights initialised from `seed`) for `inputShape`, else the entry's default input shape. */
-export function createZooModel(name: string, options: ZooOptions & { seed?: number } = {}): Sequential {
+export function createZooModel(name: string, options: ZooOptions & { seed?: number } = {}): Network {
   const entry = zooEntry(name);
   const model = entry.create({ inputShape: options.inputShape ?? [...entry.inputShape], numClasses: options.numClasses ?? 10 });
   return model.build({ seed: options.seed ?? 0 });

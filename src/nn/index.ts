@@ -1,6 +1,9 @@
 export * from './activation-fns.js';
+export * from './batch-normalization.js';
 export * from './conv2d.js';
 export * from './dense.js';
+export * from './depthwise-conv2d.js';
+export * from './global-pooling.js';
 export * from './initializers.js';
 export * from './layer.js';
 export * from './layer-registry.js';
@@ -8,3 +11,6 @@ export * from './pooling.js';
 export * from './sequential.js';
 export * from './simple-layers.js';
 export * from './summary.js';
+export * from './network.js';
+export * from './graph.js';
+export * from './merge.js';

@@ -1,7 +1,11 @@
 import { ArgumentError, UnknownNameError } from '../errors.js';
+import { BatchNormalization } from './batch-normalization.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
+import { DepthwiseConv2D } from './depthwise-conv2d.js';
+import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling.js';
 import type { Layer, LayerConfig } from './layer.js';
+import { Add, Concatenate } from './merge.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
 import { Activation, Dropout, Flatten } from './simple-layers.js';
 
@@ -16,6 +20,12 @@ const layerFactories = new Map<string, LayerFactory>([
   ['Flatten', (c) => new Flatten(c as never)],
   ['Dropout', (c) => new Dropout(c as never)],
   ['Activation', (c) => new Activation(c as never)],
+  ['BatchNormalization', (c) => new BatchNormalization(c as never)],
+  ['DepthwiseConv2D', (c) => new DepthwiseConv2D(c as never)],
+  ['GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(c as never)],
+  ['GlobalMaxPooling2D', (c) => new GlobalMaxPooling2D(c as never)],
+  ['Add', (c) => new Add(c as never)],
+  ['Concatenate', (c) => new Concatenate(c as never)],
 ]);
 
 export function layerTypes(): string[] {

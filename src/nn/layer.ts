@@ -1,4 +1,5 @@
-import type { Rng, Shape, Tensor } from '../tensor/index.js';
+import { ArgumentError, ShapeError } from '../errors.js';
+import { formatShape, type Rng, type Shape, type Tensor } from '../tensor/index.js';
 
 /**
  * A trainable (or frozen) weight of a layer. Optimizers update `value.data` in place; a backend
@@ -31,6 +32,20 @@ export interface LayerConfig {
 }
 
 /**
+ * A placeholder for the output of a layer in a graph model under construction: its shape
+ * (without the batch axis), the layer that makes it and the placeholders that layer takes.
+ * `input(shape)` makes the first one; `layer.apply(x)` makes the rest.
+ */
+export class SymbolicTensor {
+  constructor(
+    readonly shape: Shape,
+    /** null for the model's input. */
+    readonly layer: Layer | null,
+    readonly inputs: readonly SymbolicTensor[],
+  ) {}
+}
+
+/**
  * One layer. `build` is called once with the input shape (without the batch axis), checks it,
  * creates the weights and returns the output shape; `call` runs it on a batch.
  */
@@ -41,8 +56,50 @@ export abstract class Layer {
   outputShape: Shape | null = null;
   protected weights: Parameter[] = [];
 
+  /** How many inputs the layer takes: 1, or 'many' for layers that join tensors (Add, Concatenate). */
+  readonly arity: 1 | 'many' = 1;
+  /** The graph node this layer was applied as, if any (a layer is applied once). */
+  private appliedAs: SymbolicTensor | null = null;
+
   constructor(name?: string) {
     this.name = name ?? '';
+  }
+
+  /**
+   * Applies the layer to placeholder(s) of a graph model under construction: checks the shapes
+   * now and returns the placeholder of its output. `new GraphModel({ inputs, outputs })` collects the
+   * layers from there.
+   */
+  apply(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
+    const list = inputs instanceof SymbolicTensor ? [inputs] : [...inputs];
+    const label = `${this.type}${this.name ? ` '${this.name}'` : ''}`;
+    if (this.appliedAs) throw new ArgumentError(`${label} is already used in a graph; a layer is applied once (make another layer to apply it again)`);
+    if (this.arity === 1 && list.length !== 1) throw new ArgumentError(`${label} takes one input, got ${list.length}`);
+    if (this.arity === 'many' && list.length < 2) throw new ArgumentError(`${label} joins two or more inputs, got ${list.length}`);
+    const shape = this.computeOutputShapeFromMany(list.map((t) => t.shape));
+    this.appliedAs = new SymbolicTensor(shape, this, list);
+    return this.appliedAs;
+  }
+
+  /** The output shape for several inputs; layers with arity 'many' override it. */
+  computeOutputShapeFromMany(inputShapes: readonly Shape[]): Shape {
+    if (inputShapes.length !== 1) throw new ShapeError(`${this.type} takes one input, got shapes ${inputShapes.map(formatShape).join(', ')}`);
+    return this.computeOutputShape(inputShapes[0]);
+  }
+
+  /** `build` for several inputs (arity 'many'); one-input layers build on the only shape. */
+  buildFromMany(inputShapes: readonly Shape[], rng: Rng): Shape {
+    if (this.arity === 1) return this.build(inputShapes[0], rng);
+    const output = this.computeOutputShapeFromMany(inputShapes);
+    this.inputShape = inputShapes[0];
+    this.outputShape = output;
+    this.weights = [];
+    return output;
+  }
+
+  /** `call` for several inputs; layers with arity 'many' override it. */
+  callMany(inputs: readonly Tensor[], context: CallContext): Tensor {
+    return this.call(inputs[0], context);
   }
 
   abstract computeOutputShape(inputShape: Shape): Shape;

@@ -227,7 +227,7 @@ test('model.json with a wrong or missing format, or an unsupported formatVersion
 test('model.json with a missing or malformed architecture is rejected with the field named', async () => {
   const cases: Array<[string, (j: any) => void, RegExp]> = [
     ['missing', (j) => delete j.architecture, /has no "architecture"/],
-    ['not Sequential', (j) => (j.architecture.type = 'Functional'), /"architecture\.type" must be "Sequential", found "Functional"/],
+    ['not Sequential or Graph', (j) => (j.architecture.type = 'Functional'), /"architecture\.type" must be "Sequential" or "Graph", found "Functional"/],
     ['layers not an array', (j) => (j.architecture.layers = { 0: 'conv' }), /"architecture\.layers" must be an array/],
     ['no layers', (j) => (j.architecture.layers = []), /"architecture\.layers" is empty/],
     ['inputShape with a zero', (j) => (j.architecture.inputShape = [28, 0, 1]), /"architecture\.inputShape" must be a non-empty array of positive integers, found \[28,0,1\]/],

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ArgumentError } from '../../src/errors.js';
+import { cifarResNet } from '../../src/models/resnet.js';
+import { createZooModel, zooNames } from '../../src/models/index.js';
+import { GraphModel, Sequential } from '../../src/nn/index.js';
+import { Adam } from '../../src/optim/index.js';
+import { createTrainStep, randomBatch } from '../../src/train/index.js';
+import { Rng } from '../../src/tensor/index.js';
+
+describe('zoo: residual and VGG networks for CIFAR', () => {
+  test('resnet20 has the paper\'s 0.27 M parameters (274,042 with 1×1 projection shortcuts), 19 convs + 2 projections, output 10', () => {
+    const model = createZooModel('resnet20');
+    assert.ok(model instanceof GraphModel);
+    assert.equal(model.countParameters(), 274_042);
+    assert.equal(model.layers.filter((l) => l.type === 'Conv2D').length, 21);
+    assert.equal(model.layers.filter((l) => l.type === 'Add').length, 9);
+    assert.deepEqual(model.inputShape, [32, 32, 3]);
+    assert.deepEqual(model.outputShape, [10]);
+  });
+
+  test('a CIFAR ResNet of depth 6n+2 has n blocks per stage; other depths are refused', () => {
+    assert.equal(cifarResNet(8, { inputShape: [32, 32, 3], numClasses: 10 }).layers.filter((l) => l.type === 'Add').length, 3);
+    assert.throws(() => cifarResNet(21, { inputShape: [32, 32, 3], numClasses: 10 }), ArgumentError);
+  });
+
+  test('vgg-small is a Sequential of 6 conv/BN/ReLU triples with 1,150,666 parameters', () => {
+    const model = createZooModel('vgg-small');
+    assert.ok(model instanceof Sequential);
+    assert.equal(model.countParameters(), 1_150_666);
+    assert.equal(model.layers.filter((l) => l.type === 'BatchNormalization').length, 6);
+    assert.ok(zooNames().includes('resnet20') && zooNames().includes('vgg-small'));
+  });
+
+  test('a small CIFAR ResNet (depth 8, 16×16 input) learns a fixed random batch: the loss falls over 15 Adam steps', () => {
+    const model = cifarResNet(8, { inputShape: [16, 16, 3], numClasses: 4 }).build({ seed: 1 });
+    const { x, labels } = randomBatch(model, 8, new Rng(2));
+    const step = createTrainStep(model, { optimizer: new Adam({ learningRate: 3e-3 }) });
+    const losses = Array.from({ length: 15 }, () => step(x, labels));
+    assert.ok(losses[14] < 0.6 * losses[0], `loss ${losses[0].toFixed(3)} → ${losses[14].toFixed(3)}`);
+  });
+});
