@@ -32,7 +32,7 @@ const model = createZooModel(values.model!, { seed: 0 });
 const rows: Record<string, number>[] = [];
 console.log(`${values.model} on ${backend.name} (${backend.threads ?? 1} thread(s)), ${train.count} images per epoch, batch 64`);
 console.log('epoch  rss MiB  js heap MiB  array buffers MiB  backend in use MiB  backend reserved MiB  img/s');
-fit(model, train, {
+await fit(model, train, {
   epochs: Number(values.epochs),
   batchSize: 64,
   optimizer: new Adam(),

@@ -73,3 +73,10 @@ export class ResourceError extends FoveaError {
     super('E_RESOURCE', message);
   }
 }
+
+/** A training checkpoint that cannot be resumed: another model or optimizer, or damaged state. */
+export class CheckpointError extends FoveaError {
+  constructor(message: string, readonly dir?: string) {
+    super('E_CHECKPOINT', dir ? `checkpoint '${dir}': ${message}` : message);
+  }
+}

@@ -8,7 +8,7 @@ import { openDataset, openModelDir } from './resolve.js';
 export function registerEval(program: Command): void {
   program
     .command('eval')
-    .description("evaluate a saved model on a dataset's test split: accuracy, per-class accuracy, confusion matrix")
+    .description("evaluate a saved model on a dataset's test split: top-1 and top-5 accuracy, per-class accuracy, confusion matrix")
     .argument('<model-dir>', 'a saved model directory (or its model.json)')
     .option('--dataset <name|dir>', 'mnist, fashion-mnist, or a directory with the four IDX files', 'mnist')
     .option('--batch-size <n>', 'images per forward pass', positiveInteger, 256)
@@ -19,7 +19,7 @@ export function registerEval(program: Command): void {
       const data = await openDataset(flags.dataset);
       const test = flags.limit ? take(data.test, Math.min(flags.limit, data.test.count)) : data.test;
       const result = evaluate(model, test, { batchSize: flags.batchSize });
-      if (flags.json) printJson({ model: modelDir, dataset: data.name, ...result });
+      if (flags.json) printJson({ model: modelDir, dataset: data.name, top1Accuracy: result.accuracy, ...result });
       else process.stdout.write(`${formatEvaluation(result, `${data.name} test`)}\n`);
     });
 }

@@ -24,3 +24,29 @@ export function positiveNumber(value: string): number {
   }
   return n;
 }
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
+  }
+  return n;
+}
+
+/** A number in [0, 1): momentum, label smoothing. */
+export function unitFraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) {
+    throw new InvalidArgumentError(`expected a number from 0 up to (not including) 1, got '${value}'`);
+  }
+  return n;
+}
+
+/** A number strictly between 0 and 1: a validation fraction. */
+export function openFraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n >= 1) {
+    throw new InvalidArgumentError(`expected a number between 0 and 1 (exclusive), got '${value}'`);
+  }
+  return n;
+}

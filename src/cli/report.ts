@@ -7,6 +7,7 @@ export function formatEvaluation(evaluation: Evaluation, title = 'Test'): string
   const { classNames, perClassAccuracy, confusionMatrix } = evaluation;
   const lines: string[] = [];
   lines.push(`${title} accuracy: ${percent(evaluation.accuracy)} on ${evaluation.count.toLocaleString('en-US')} images (loss ${evaluation.loss.toFixed(4)})`);
+  if (evaluation.top5Accuracy !== undefined) lines.push(`${title} top-5 accuracy: ${percent(evaluation.top5Accuracy)}`);
   lines.push('');
   lines.push('Per-class accuracy:');
   const nameWidth = Math.max(5, ...classNames.map((n) => n.length));

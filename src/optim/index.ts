@@ -1,25 +1,48 @@
-import { UnknownNameError } from '../errors.js';
-import { Adam } from './adam.js';
+import { ArgumentError, UnknownNameError } from '../errors.js';
+import { Adam, AdamW } from './adam.js';
 import type { Optimizer } from './optimizer.js';
+import { RMSprop } from './rmsprop.js';
 import { SGD } from './sgd.js';
 
 export * from './adam.js';
+export * from './clip.js';
 export * from './optimizer.js';
+export * from './rmsprop.js';
+export * from './schedules.js';
 export * from './sgd.js';
 
-export const optimizerNames = ['adam', 'sgd', 'momentum', 'nesterov'] as const;
+export const optimizerNames = ['adam', 'adamw', 'rmsprop', 'sgd', 'momentum', 'nesterov'] as const;
 
-/** Optimizer by name: `adam`, `sgd`, `momentum` (SGD, momentum 0.9) or `nesterov` (SGD, Nesterov 0.9). */
-export function createOptimizer(name: string, options: { learningRate?: number; weightDecay?: number } = {}): Optimizer {
+export interface OptimizerOptions {
+  learningRate?: number;
+  /** L2 penalty for sgd, adam and rmsprop; decoupled decay for adamw. */
+  weightDecay?: number;
+  /** sgd and rmsprop (default 0), momentum and nesterov (default 0.9); Adam's is its beta1. */
+  momentum?: number;
+}
+
+/**
+ * Optimizer by name: `adam`, `adamw`, `rmsprop`, `sgd`, `momentum` (SGD with momentum, default
+ * 0.9) or `nesterov` (SGD with Nesterov momentum, default 0.9).
+ */
+export function createOptimizer(name: string, options: OptimizerOptions = {}): Optimizer {
+  const { momentum, ...rest } = options;
+  if (momentum !== undefined && (name === 'adam' || name === 'adamw')) {
+    throw new ArgumentError(`momentum does not apply to ${name} (its first-moment decay is beta1); use it with sgd, momentum, nesterov or rmsprop`);
+  }
   switch (name) {
     case 'adam':
-      return new Adam(options);
+      return new Adam(rest);
+    case 'adamw':
+      return new AdamW(rest);
+    case 'rmsprop':
+      return new RMSprop({ ...rest, momentum });
     case 'sgd':
-      return new SGD(options);
+      return new SGD({ ...rest, momentum });
     case 'momentum':
-      return new SGD({ ...options, momentum: 0.9 });
+      return new SGD({ ...rest, momentum: momentum ?? 0.9 });
     case 'nesterov':
-      return new SGD({ ...options, momentum: 0.9, nesterov: true });
+      return new SGD({ ...rest, momentum: momentum ?? 0.9, nesterov: true });
     default:
       throw new UnknownNameError('optimizer', name, optimizerNames);
   }

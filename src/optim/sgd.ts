@@ -1,8 +1,9 @@
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/layer.js';
-import type { Tensor, TensorData } from '../tensor/index.js';
-import type { Optimizer } from './optimizer.js';
+import type { Tensor } from '../tensor/index.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { checkStateOwner, SlotStore, stateScalar } from './state.js';
 
 export interface SgdOptions {
   learningRate?: number;
@@ -16,6 +17,11 @@ export function checkLearningRate(lr: number): number {
   return lr;
 }
 
+export function checkWeightDecay(wd: number): number {
+  if (!(typeof wd === 'number' && Number.isFinite(wd) && wd >= 0)) throw new ArgumentError(`weight decay must be a number ≥ 0, got ${wd}`);
+  return wd;
+}
+
 /** Stochastic gradient descent with optional (Nesterov) momentum and L2 weight decay, as PyTorch's SGD. */
 export class SGD implements Optimizer {
   readonly name = 'sgd';
@@ -23,32 +29,38 @@ export class SGD implements Optimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
-  private readonly velocity = new Map<Parameter, TensorData>();
+  private readonly slots = new SlotStore();
 
   constructor(options: SgdOptions = {}) {
     this.learningRate = checkLearningRate(options.learningRate ?? 0.01);
     this.momentum = options.momentum ?? 0;
     this.nesterov = options.nesterov ?? false;
-    this.weightDecay = options.weightDecay ?? 0;
+    this.weightDecay = checkWeightDecay(options.weightDecay ?? 0);
     if (!(this.momentum >= 0 && this.momentum < 1)) throw new ArgumentError(`SGD momentum must be in [0, 1), got ${this.momentum}`);
     if (this.nesterov && this.momentum === 0) throw new ArgumentError('Nesterov momentum needs momentum > 0');
-    if (!(this.weightDecay >= 0)) throw new ArgumentError(`weight decay must be ≥ 0, got ${this.weightDecay}`);
   }
 
   step(parameters: readonly Parameter[], gradients: readonly Tensor[]): void {
     const backend = getBackend();
     const config = { lr: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
     parameters.forEach((p, i) => {
-      let v: TensorData | null = null;
-      if (this.momentum > 0) {
-        v = this.velocity.get(p) ?? backend.allocPersistent(p.value.size);
-        this.velocity.set(p, v);
-      }
+      const v = this.momentum > 0 ? this.slots.get(p, 'velocity', backend) : null;
       backend.sgdUpdate(p.value.data, gradients[i].data, v, config);
     });
   }
 
   getConfig(): Record<string, unknown> {
     return { name: this.name, learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  }
+
+  getState(): OptimizerState {
+    return { name: this.name, tensors: this.slots.export(), scalars: { learningRate: this.learningRate } };
+  }
+
+  setState(state: OptimizerState, parameters: readonly Parameter[]): void {
+    checkStateOwner(state, this.name);
+    const lr = checkLearningRate(stateScalar(state, 'learningRate'));
+    this.slots.import(state.tensors, parameters, ['velocity'], this.name);
+    this.learningRate = lr;
   }
 }

@@ -88,6 +88,23 @@ export class Rng {
     [this.s0, this.s1, this.s2, this.s3] = state;
     this.spareNormal = null;
   }
+
+  /** Everything that decides the numbers to come, including a cached normal deviate (for checkpoints). */
+  snapshot(): RngSnapshot {
+    return { state: this.getState(), spareNormal: this.spareNormal };
+  }
+
+  /** Continues exactly where the generator that gave `snapshot` was. */
+  restore(snapshot: RngSnapshot): void {
+    this.setState(snapshot.state);
+    this.spareNormal = snapshot.spareNormal;
+  }
+}
+
+/** A generator's full state: its four words and the spare normal deviate Box–Muller made, if any. */
+export interface RngSnapshot {
+  state: number[];
+  spareNormal: number | null;
 }
 
 function rotl(x: number, k: number): number {

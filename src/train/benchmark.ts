@@ -1,7 +1,7 @@
 import { valueAndGrads } from '../autograd/tape.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, NumericalError } from '../errors.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Network } from '../nn/network.js';
 import { softmaxCrossEntropy } from '../ops/index.js';
 import { Adam, type Optimizer } from '../optim/index.js';
 import { Rng, Tensor, sizeOf } from '../tensor/index.js';
@@ -76,7 +76,7 @@ export function spread(samples: readonly number[]): Spread {
 }
 
 /** A batch of uniform [0, 1) images of the model's input shape and uniform labels over its outputs. */
-export function randomBatch(model: Sequential, batchSize: number, rng: Rng): { x: Tensor; labels: Int32Array } {
+export function randomBatch(model: Network, batchSize: number, rng: Rng): { x: Tensor; labels: Int32Array } {
   const inputShape = model.inputShape;
   if (!inputShape) throw new ArgumentError(`model '${model.name}' is not built: it has no input shape`);
   const numClasses = model.outputShape[model.outputShape.length - 1];
@@ -96,7 +96,7 @@ function checkCount(value: number, what: string): number {
  * Measures images/s of training steps or inference calls of `model` on the current backend.
  * Training changes the model's weights (random labels): benchmark a copy you do not need.
  */
-export function benchmarkModel(model: Sequential, options: BenchmarkOptions): BenchmarkResult {
+export function benchmarkModel(model: Network, options: BenchmarkOptions): BenchmarkResult {
   const { mode } = options;
   if (mode !== 'train' && mode !== 'infer') throw new ArgumentError(`benchmark mode must be 'train' or 'infer', got '${String(mode)}'`);
   const batchSize = checkCount(options.batchSize, 'batch size');
@@ -170,7 +170,7 @@ export function benchmarkModel(model: Sequential, options: BenchmarkOptions): Be
  * the tape, an optimizer step — as a function of the batch; returns the loss. The model's weights
  * move into the current backend's memory first. Also used by bench/compare.ts.
  */
-export function createTrainStep(model: Sequential, options: { optimizer?: Optimizer; rng?: Rng } = {}): (x: Tensor, labels: Int32Array) => number {
+export function createTrainStep(model: Network, options: { optimizer?: Optimizer; rng?: Rng } = {}): (x: Tensor, labels: Int32Array) => number {
   const backend = getBackend();
   const optimizer = options.optimizer ?? new Adam({ learningRate: 1e-3 });
   const dropoutRng = options.rng ?? new Rng(0);

@@ -1,11 +1,13 @@
 import { valueAndGrads } from '../autograd/tape.js';
+import { getBackend, withBackend } from '../backend/registry.js';
 import { type ImageDataset, batchCount, batches } from '../data/index.js';
-import { ArgumentError, NumericalError } from '../errors.js';
-import type { Sequential } from '../nn/sequential.js';
+import { ArgumentError, CheckpointError, NumericalError, ShapeError } from '../errors.js';
+import type { Network } from '../nn/network.js';
 import { softmaxCrossEntropy } from '../ops/index.js';
-import { Adam, type Optimizer } from '../optim/index.js';
-import { getBackend } from '../backend/registry.js';
-import { Rng, Tensor } from '../tensor/index.js';
+import { Adam, clipByGlobalNorm, type LearningRateSchedule, type Optimizer } from '../optim/index.js';
+import { formatShape, Rng, shapesEqual, Tensor } from '../tensor/index.js';
+import type { Callback, CallbackState, TrainingControl } from './callbacks.js';
+import { type Checkpoint, checkCheckpointArchitecture, readCheckpoint, restoreModelFromCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkDatasetFitsModel, evaluate } from './evaluate.js';
 import { argmaxRows, countCorrect } from './metrics.js';
 import { normalizeBatch } from './normalize.js';
@@ -17,18 +19,45 @@ export interface EpochLogs {
   accuracy: number;
   valLoss?: number;
   valAccuracy?: number;
+  /** The learning rate of the epoch's last step. */
+  learningRate: number;
   seconds: number;
   imagesPerSecond: number;
 }
 
 export interface FitOptions {
+  /** Epochs in the run (a resumed run trains those not done yet). */
   epochs?: number;
   batchSize?: number;
+  /** Default: Adam. Its learning rate is the base rate that a schedule shapes. */
   optimizer?: Optimizer;
-  /** Seeds shuffling and dropout. Weight initialisation is seeded when the model is built. */
+  /** Seeds shuffling, dropout and augmentation. Weight initialisation is seeded when the model is built. */
   seed?: number;
   shuffle?: boolean;
   validationData?: ImageDataset;
+  /** The learning rate of every step, from the optimizer's base rate (see optim/schedules). */
+  schedule?: LearningRateSchedule;
+  /** Label smoothing ε of the cross-entropy, in [0, 1). */
+  labelSmoothing?: number;
+  /** Rescales the gradients when their global norm exceeds this. */
+  clipNorm?: number;
+  /**
+   * Applied to each training batch [b, H, W, C] (pixels in [0, 1]) before the model's input
+   * normalisation, with a generator of its own (seeded from `seed`, saved in checkpoints).
+   * Must return a batch of the same shape.
+   */
+  augment?: (x: Tensor, rng: Rng) => Tensor;
+  /** Called at the end of every epoch, in order, after onEpochEnd; they may stop training. */
+  callbacks?: Callback[];
+  /** Saves a checkpoint here (atomically) after every epoch. */
+  checkpointDir?: string;
+  /**
+   * A checkpoint to continue from (its directory, or one already read by readCheckpoint): same
+   * model, optimizer kind, batch size and training-set size.
+   */
+  resumeFrom?: string | Checkpoint;
+  /** Recorded in checkpoints (model.json's `training`). */
+  datasetName?: string;
   /** Where the progress bar goes; omit for none. */
   progress?: ProgressSink;
   onEpochEnd?: (logs: EpochLogs) => void;
@@ -41,14 +70,38 @@ function checkPositiveInt(value: number, flag: string): number {
   return value;
 }
 
+/** Where a run is: what a checkpoint saves besides weights, optimizer and callbacks. */
+interface RunPosition {
+  epochsDone: number;
+  globalStep: number;
+  stopped: boolean;
+  logs: EpochLogs[];
+}
+
 /**
  * Trains the model on the dataset with mini-batch gradient descent: softmax cross-entropy from
- * the logits, gradients by the tape, one optimizer step per batch. Appends to `model.history`.
+ * the logits (optionally label-smoothed), gradients by the tape (optionally clipped by global
+ * norm), one optimizer step per batch at the schedule's learning rate. Appends to
+ * `model.history`; calls the callbacks at every epoch end; saves a checkpoint after every epoch
+ * when asked, and continues from one bit for bit. Resolves to the logs of every epoch of the run.
  */
-export function fit(model: Sequential, train: ImageDataset, options: FitOptions = {}): EpochLogs[] {
+export async function fit(model: Network, train: ImageDataset, options: FitOptions = {}): Promise<EpochLogs[]> {
+  // The backend current when fit is called trains the whole run, even when the caller switches
+  // backends while fit awaits (withBackend(wasm, () => fit(…)) restores its backend at once).
+  const backend = getBackend();
+  const onBackend = <T>(fn: () => T): T => withBackend(backend, fn);
   const epochs = checkPositiveInt(options.epochs ?? 1, 'epochs');
   const batchSize = checkPositiveInt(options.batchSize ?? 32, 'batch size');
+  const labelSmoothing = options.labelSmoothing ?? 0;
+  if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new ArgumentError(`label smoothing must be in [0, 1), got ${labelSmoothing}`);
+  if (options.clipNorm !== undefined && !(Number.isFinite(options.clipNorm) && options.clipNorm > 0)) {
+    throw new ArgumentError(`clip norm must be a positive number, got ${options.clipNorm}`);
+  }
   const optimizer = options.optimizer ?? new Adam();
+  const callbacks = options.callbacks ?? [];
+  const names = callbacks.map((c) => c.name);
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated) throw new ArgumentError(`two callbacks are named '${repeated}'; each may be given once`);
   const now = options.now ?? (() => performance.now() / 1000);
   checkDatasetFitsModel(model, train);
   if (options.validationData) checkDatasetFitsModel(model, options.validationData);
@@ -57,62 +110,186 @@ export function fit(model: Sequential, train: ImageDataset, options: FitOptions 
   const rng = new Rng(options.seed ?? 0);
   const shuffleRng = rng.fork();
   const dropoutRng = rng.fork();
-  const backend = getBackend();
+  const augmentRng = rng.fork();
+  const steps = batchCount(train.count, batchSize);
+  const baseLearningRate = optimizer.learningRate;
+  const schedule = options.schedule ?? null;
+  const control: TrainingControl = {
+    model,
+    optimizer,
+    hasValidation: options.validationData !== undefined,
+    stopTraining: false,
+    learningRateScale: 1,
+    log: (message) => options.progress?.write(`${message}\n`),
+  };
+  let run: RunPosition = { epochsDone: 0, globalStep: 0, stopped: false, logs: [] };
+
+  if (options.resumeFrom !== undefined) {
+    const checkpoint = typeof options.resumeFrom === 'string' ? await readCheckpoint(options.resumeFrom) : options.resumeFrom;
+    run = onBackend(() => resume(checkpoint, { model, optimizer, callbacks, control, batchSize, train }));
+    shuffleRng.restore(checkpoint.state.rng.shuffle);
+    dropoutRng.restore(checkpoint.state.rng.dropout);
+    augmentRng.restore(checkpoint.state.rng.augment);
+  }
   for (const p of model.parameters()) p.value = new Tensor(backend.adopt(p.value.data), p.value.shape);
   const params = model.trainableParameters();
   const sources = params.map((p) => p.value);
   const bar = options.progress ? new ProgressBar(options.progress) : null;
-  const steps = batchCount(train.count, batchSize);
-  const firstEpoch = (model.history.epoch.at(-1) ?? 0) + 1;
-  const allLogs: EpochLogs[] = [];
+  const learningRateAt = (epochIndex: number): number => {
+    const base = schedule ? schedule.learningRate(baseLearningRate, { step: run.globalStep, epoch: epochIndex, stepsPerEpoch: steps, epochs }) : baseLearningRate;
+    return base * control.learningRateScale;
+  };
+  const saveCheckpoint = async (): Promise<void> => {
+    if (options.checkpointDir === undefined) return;
+    const callbackStates = new Map<string, CallbackState>();
+    for (const c of callbacks) if (c.getState) callbackStates.set(c.name, c.getState());
+    await writeCheckpoint(options.checkpointDir, {
+      model,
+      state: {
+        model: model.name,
+        dataset: options.datasetName ?? train.name,
+        trainImages: train.count,
+        batchSize,
+        stepsPerEpoch: steps,
+        epochs,
+        epochsDone: run.epochsDone,
+        globalStep: run.globalStep,
+        stopped: run.stopped,
+        baseLearningRate,
+        learningRateScale: control.learningRateScale,
+        schedule: schedule ? schedule.getConfig() : null,
+        optimizer: { name: optimizer.name, config: optimizer.getConfig() },
+        rng: { shuffle: shuffleRng.snapshot(), dropout: dropoutRng.snapshot(), augment: augmentRng.snapshot() },
+        callbacks: {},
+        logs: run.logs,
+      },
+      optimizer: optimizer.getState(),
+      callbacks: callbackStates,
+      training: { dataset: options.datasetName ?? train.name, epochs: run.epochsDone, batchSize, optimizer: optimizer.getConfig() },
+    });
+  };
 
-  for (let e = 0; e < epochs; e++) {
-    const epoch = firstEpoch + e;
+  for (const c of callbacks) onBackend(() => c.onTrainBegin?.(control));
+  for (let e = run.epochsDone; e < epochs && !run.stopped; e++) {
+    const epoch = (model.history.epoch.at(-1) ?? 0) + 1;
     bar?.epochStart(e + 1, epochs);
     const start = now();
     let lossSum = 0;
     let correct = 0;
     let seen = 0;
     let step = 0;
+    let learningRate = optimizer.learningRate;
     const state = (): ProgressState => ({ epoch: e + 1, epochs, batch: step, batches: steps, images: seen, elapsedSeconds: now() - start, loss: seen ? lossSum / seen : 0, accuracy: seen ? correct / seen : 0 });
     for (const batch of batches(train, { batchSize, shuffle: options.shuffle ?? true, rng: shuffleRng })) {
+      learningRate = learningRateAt(e);
+      optimizer.learningRate = learningRate;
       // One scope per step: the backend reclaims every intermediate when it ends.
-      const { loss, batchCorrect } = backend.scope(() => {
-        const x = normalizeBatch(batch.x, model.inputNormalization);
+      const { loss, batchCorrect } = onBackend(() => backend.scope(() => {
+        const x = normalizeBatch(options.augment ? augmentBatch(options.augment, batch.x, augmentRng) : batch.x, model.inputNormalization);
         let logits = x;
         const { value, grads } = valueAndGrads(() => {
           logits = model.forward(x, { training: true, rng: dropoutRng, logits: true });
-          return softmaxCrossEntropy(logits, batch.labels);
+          return softmaxCrossEntropy(logits, batch.labels, { labelSmoothing });
         }, sources);
         const stepLoss = value.item();
+        const where = `at epoch ${epoch}, batch ${step + 1}/${steps}; the weights were left as they were before this batch`;
         if (!Number.isFinite(stepLoss)) {
-          throw new NumericalError(`loss became ${stepLoss} at epoch ${epoch}, batch ${step + 1}/${steps}; the weights were left as they were before this batch — try a lower learning rate (now ${optimizer.learningRate})`);
+          throw new NumericalError(`loss became ${stepLoss} ${where} — try a lower learning rate (now ${optimizer.learningRate})`);
         }
-        optimizer.step(params, grads);
+        let gradients = grads;
+        if (options.clipNorm !== undefined) {
+          const clipped = clipByGlobalNorm(grads, options.clipNorm);
+          if (!Number.isFinite(clipped.norm)) throw new NumericalError(`the gradient norm became ${clipped.norm} ${where}`);
+          gradients = clipped.gradients;
+        }
+        optimizer.step(params, gradients);
         return { loss: stepLoss, batchCorrect: countCorrect(argmaxRows(logits), batch.labels) };
-      });
+      }));
       step++;
+      run.globalStep++;
       seen += batch.labels.length;
       lossSum += loss * batch.labels.length;
       correct += batchCorrect;
       bar?.update(state());
     }
     const seconds = now() - start;
-    const logs: EpochLogs = { epoch, loss: lossSum / seen, accuracy: correct / seen, seconds, imagesPerSecond: seen / seconds };
+    const logs: EpochLogs = { epoch, loss: lossSum / seen, accuracy: correct / seen, learningRate, seconds, imagesPerSecond: seen / seconds };
     if (options.validationData) {
-      const val = evaluate(model, options.validationData, { batchSize: Math.max(batchSize, 256) });
+      const val = onBackend(() => evaluate(model, options.validationData!, { batchSize: Math.max(batchSize, 256) }));
       logs.valLoss = val.loss;
       logs.valAccuracy = val.accuracy;
     }
     bar?.epochEnd(state(), logs.valLoss !== undefined ? { loss: logs.valLoss, accuracy: logs.valAccuracy! } : undefined);
     appendHistory(model, logs);
-    allLogs.push(logs);
+    run.logs.push(logs);
+    run.epochsDone++;
     options.onEpochEnd?.(logs);
+    for (const c of callbacks) await onBackend(() => c.onEpochEnd?.(logs, control));
+    run.stopped = control.stopTraining;
+    await saveCheckpoint();
   }
-  return allLogs;
+  for (const c of callbacks) await onBackend(() => c.onTrainEnd?.(control));
+  return run.logs;
 }
 
-function appendHistory(model: Sequential, logs: EpochLogs): void {
+function augmentBatch(augment: (x: Tensor, rng: Rng) => Tensor, x: Tensor, rng: Rng): Tensor {
+  const y = augment(x, rng);
+  if (!(y instanceof Tensor) || !shapesEqual(y.shape, x.shape)) {
+    throw new ShapeError(`augment must return a batch of the shape it was given, ${formatShape(x.shape)}; it returned ${y instanceof Tensor ? formatShape(y.shape) : String(y)}`);
+  }
+  return y;
+}
+
+/**
+ * Throws a CheckpointError, naming both sides, when a checkpoint cannot continue this run: another
+ * model or architecture, another optimizer, another batch size or training-set size. Changes nothing.
+ */
+export function checkResumable(checkpoint: Checkpoint, run: { model: Network; optimizer: Optimizer; batchSize: number; trainImages: number }): void {
+  const { state, dir } = checkpoint;
+  checkCheckpointArchitecture(checkpoint, run.model);
+  if (state.optimizer.name !== run.optimizer.name) {
+    throw new CheckpointError(`it was trained with the ${state.optimizer.name} optimizer, but this run uses ${run.optimizer.name}; resume with --optimizer ${state.optimizer.name}`, dir);
+  }
+  if (state.batchSize !== run.batchSize || state.trainImages !== run.trainImages) {
+    throw new CheckpointError(
+      `it was trained with batch size ${state.batchSize} on ${state.trainImages} images, but this run uses batch size ${run.batchSize} on ${run.trainImages}; the position within the data and the schedule would not carry over`,
+      dir,
+    );
+  }
+}
+
+/**
+ * Applies a checkpoint to this run (after checkResumable): weights and history into the model,
+ * state into the optimizer and callbacks, the learning-rate scale into control.
+ */
+function resume(
+  checkpoint: Checkpoint,
+  run: { model: Network; optimizer: Optimizer; callbacks: Callback[]; control: TrainingControl; batchSize: number; train: ImageDataset },
+): RunPosition {
+  const { state, dir } = checkpoint;
+  checkResumable(checkpoint, { ...run, trainImages: run.train.count });
+  restoreModelFromCheckpoint(checkpoint, run.model);
+  try {
+    run.optimizer.setState(checkpoint.optimizer, run.model.trainableParameters());
+    for (const c of run.callbacks) {
+      const saved = checkpoint.callbacks.get(c.name);
+      if (saved && c.setState) c.setState(saved);
+    }
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new CheckpointError(e.message, dir);
+    throw e;
+  }
+  run.control.learningRateScale = state.learningRateScale;
+  run.control.stopTraining = state.stopped;
+  return { epochsDone: state.epochsDone, globalStep: state.globalStep, stopped: state.stopped, logs: state.logs.map(finiteOrNaN) };
+}
+
+/** JSON stores NaN as null; logs read back get NaN again. */
+function finiteOrNaN(logs: EpochLogs): EpochLogs {
+  return Object.fromEntries(Object.entries(logs).map(([k, v]) => [k, v === null ? NaN : v])) as unknown as EpochLogs;
+}
+
+function appendHistory(model: Network, logs: EpochLogs): void {
   const h = model.history;
   h.epoch.push(logs.epoch);
   h.loss.push(logs.loss);
@@ -121,4 +298,5 @@ function appendHistory(model: Sequential, logs: EpochLogs): void {
     (h.valLoss ??= []).push(logs.valLoss);
     (h.valAccuracy ??= []).push(logs.valAccuracy!);
   }
+  (h.learningRate ??= []).push(logs.learningRate);
 }

@@ -5,3 +5,5 @@ export * from './normalize.js';
 export * from './predict.js';
 export * from './progress.js';
 export * from './benchmark.js';
+export * from './callbacks.js';
+export * from './checkpoint.js';

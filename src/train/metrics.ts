@@ -19,6 +19,25 @@ export function countCorrect(predicted: Int32Array, labels: Int32Array): number 
   return correct;
 }
 
+/**
+ * How many rows have their label among their k highest scores (top-k accuracy × rows). Ties
+ * rank the lower class index first, as topK() does.
+ */
+export function countTopK(scores: Tensor, labels: Int32Array, k: number): number {
+  const cols = scores.shape[scores.rank - 1];
+  const d = scores.data;
+  let correct = 0;
+  for (let r = 0; r < labels.length; r++) {
+    const base = r * cols;
+    const label = labels[r];
+    const s = d[base + label];
+    let rank = 0;
+    for (let c = 0; c < cols && rank < k; c++) if (d[base + c] > s || (d[base + c] === s && c < label)) rank++;
+    if (rank < k) correct++;
+  }
+  return correct;
+}
+
 /** matrix[true][predicted] counts. */
 export class ConfusionMatrix {
   readonly counts: number[][];

@@ -1,13 +1,13 @@
 import { noGrad } from '../autograd/tape.js';
 import { getBackend } from '../backend/registry.js';
-import type { Sequential } from '../nn/sequential.js';
+import type { Network } from '../nn/network.js';
 import { softmax } from '../ops/index.js';
 import { Tensor } from '../tensor/index.js';
 import { topK, type TopKEntry } from './metrics.js';
 import { normalizeBatch } from './normalize.js';
 
 /** Class probabilities [batch, classes] for a batch of images with pixels in [0, 1]. */
-export function predict(model: Sequential, x: Tensor): Tensor {
+export function predict(model: Network, x: Tensor): Tensor {
   return noGrad(() =>
     getBackend().scope(() => {
       const logits = model.forward(normalizeBatch(x, model.inputNormalization), { training: false, logits: true });
@@ -19,7 +19,7 @@ export function predict(model: Sequential, x: Tensor): Tensor {
 }
 
 /** The k most probable classes of each image in the batch. */
-export function predictTopK(model: Sequential, x: Tensor, k: number): TopKEntry[][] {
+export function predictTopK(model: Network, x: Tensor, k: number): TopKEntry[][] {
   const probs = predict(model, x);
   const classes = probs.shape[1];
   const out: TopKEntry[][] = [];

@@ -20,9 +20,9 @@ function weightsOf(model: ReturnType<typeof createZooModel>): Float32Array[] {
   return model.parameters().map((p) => Float32Array.from(p.value.data));
 }
 
-test('seed-cnn trained on 4,000 real MNIST images for one epoch reaches at least 85% on 1,000 test images', () => {
+test('seed-cnn trained on 4,000 real MNIST images for one epoch reaches at least 85% on 1,000 test images', async () => {
   const model = createZooModel('seed-cnn', { seed: 1 });
-  const logs = fit(model, take(train, 4000), { epochs: 1, batchSize: 32, optimizer: new Adam({ learningRate: 2e-3 }), seed: 1 });
+  const logs = await fit(model, take(train, 4000), { epochs: 1, batchSize: 32, optimizer: new Adam({ learningRate: 2e-3 }), seed: 1 });
   assert.equal(logs.length, 1);
   assert.ok(logs[0].loss < 1.0, `training loss ${logs[0].loss}`);
   const result = evaluate(model, take(test_, 1000));
@@ -35,36 +35,36 @@ test('seed-cnn trained on 4,000 real MNIST images for one epoch reaches at least
   assert.deepEqual(model.history.epoch, [1]);
 });
 
-test('the same seed gives bit-identical weights after a short run (with dropout), a different seed does not', () => {
-  const run = (seed: number) => {
+test('the same seed gives bit-identical weights after a short run (with dropout), a different seed does not', async () => {
+  const run = async (seed: number) => {
     const model = createZooModel('mlp', { seed });
-    fit(model, take(train, 256), { epochs: 2, batchSize: 32, optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }), seed });
+    await fit(model, take(train, 256), { epochs: 2, batchSize: 32, optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }), seed });
     return weightsOf(model);
   };
-  const a = run(7);
-  const b = run(7);
-  const c = run(8);
+  const a = await run(7);
+  const b = await run(7);
+  const c = await run(8);
   a.forEach((w, i) => assert.ok(w.every((v, j) => Object.is(v, b[i][j])), `parameter ${i} differs between identical runs`));
   assert.ok(a.some((w, i) => w.some((v, j) => v !== c[i][j])));
 });
 
-test('a loss that becomes NaN or infinite stops training with a NumericalError before the bad step touches the weights', () => {
+test('a loss that becomes NaN or infinite stops training with a NumericalError before the bad step touches the weights', async () => {
   const model = createZooModel('seed-cnn', { seed: 2 });
   // A learning rate of 1e30 throws the weights far out on the first step; the second batch's loss is then not finite.
   const optimizer = new SGD({ learningRate: 1e30 });
-  assert.throws(
-    () => fit(model, subset(train, 0, 64), { epochs: 1, batchSize: 32, optimizer, seed: 0, shuffle: false }),
+  await assert.rejects(
+    fit(model, subset(train, 0, 64), { epochs: 1, batchSize: 32, optimizer, seed: 0, shuffle: false }),
     (e: unknown) => e instanceof NumericalError && /loss became (NaN|Infinity|-Infinity) at epoch 1, batch 2\/2/.test(e.message) && /lower learning rate/.test(e.message),
   );
   for (const p of model.parameters()) assert.ok(p.value.data.every(Number.isFinite), `${p.name} holds NaN: the failing step was applied`);
 });
 
-test('fit rejects a dataset whose images do not match the model input, and bad epoch or batch counts', () => {
+test('fit rejects a dataset whose images do not match the model input, and bad epoch or batch counts', async () => {
   const model = createZooModel('seed-cnn', { inputShape: [32, 32, 1] });
-  assert.throws(() => fit(model, take(train, 10)), (e: unknown) => e instanceof ShapeError && /expects images \[32, 32, 1\]/.test(e.message));
+  await assert.rejects(fit(model, take(train, 10)), (e: unknown) => e instanceof ShapeError && /expects images \[32, 32, 1\]/.test(e.message));
   const ok = createZooModel('seed-cnn');
-  assert.throws(() => fit(ok, take(train, 10), { epochs: 0 }), ArgumentError);
-  assert.throws(() => fit(ok, take(train, 10), { batchSize: 0 }), ArgumentError);
+  await assert.rejects(fit(ok, take(train, 10), { epochs: 0 }), ArgumentError);
+  await assert.rejects(fit(ok, take(train, 10), { batchSize: 0 }), ArgumentError);
   const fewOutputs = createZooModel('seed-cnn', { numClasses: 5 });
   assert.throws(() => evaluate(fewOutputs, take(test_, 10)), (e: unknown) => e instanceof ShapeError && /10 classes but model/.test(e.message));
 });

@@ -90,7 +90,7 @@ test('fit on wasm for 3 epochs of 512 images keeps WebAssembly memory flat after
   const model = createZooModel('seed-cnn', { seed: 4 });
   const reserved: number[] = [];
   const inUse: number[] = [];
-  const logs = withBackend(wasm, () =>
+  const logs = await withBackend(wasm, () =>
     fit(model, take(train, 512), {
       epochs: 3,
       batchSize: 32,

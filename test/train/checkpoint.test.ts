@@ -1,0 +1,180 @@
+/**
+ * Checkpoint and resume through the API: a run interrupted after an epoch and resumed from its
+ * checkpoint ends with the same weights, bit for bit, as an uninterrupted run (dropout, shuffling,
+ * an augment drawing normals, AdamW moments, a cosine schedule, reduce-on-plateau state); a
+ * checkpoint from another model, optimizer or batch size is refused naming both sides; damaged
+ * checkpoints give typed errors; a write that fails half-way leaves the previous checkpoint.
+ */
+import '../../src/platform/node.js';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { CheckpointError, NotFoundError } from '../../src/errors.js';
+import { saveModel } from '../../src/io/index.js';
+import { AdamW, cosineSchedule, SGD } from '../../src/optim/index.js';
+import { getPlatform, setPlatform } from '../../src/platform/platform.js';
+import { type Rng, Tensor } from '../../src/tensor/index.js';
+import { CHECKPOINT_STATE_FILE, CHECKPOINT_TENSORS_FILE, type FitOptions, fit, readCheckpoint, ReduceLROnPlateau, restoreModelFromCheckpoint } from '../../src/train/index.js';
+import { mnistSlice, smallModel, weightsOf } from './small-model.js';
+
+const roots: string[] = [];
+after(() => Promise.all(roots.map((d) => rm(d, { recursive: true, force: true }))));
+async function tempDir(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'fovea-checkpoint-'));
+  roots.push(root);
+  return root;
+}
+
+/**
+ * Adds a little Gaussian noise, and sometimes draws one extra normal, so that a spare Box–Muller
+ * value can be pending when a checkpoint is written (the test checks that it is).
+ */
+function noisy(x: Tensor, rng: Rng): Tensor {
+  if (rng.int(2) === 1) rng.normal();
+  return new Tensor(x.data.map((v) => Math.min(1, Math.max(0, v + 0.02 * rng.normal()))), x.shape);
+}
+
+async function options(extra: Partial<FitOptions> = {}): Promise<FitOptions> {
+  const { validation } = await mnistSlice(96);
+  return {
+    epochs: 4,
+    batchSize: 32,
+    // With this seed the augment generator has a spare normal pending after epoch 2.
+    seed: 6,
+    optimizer: new AdamW({ learningRate: 0.01, weightDecay: 0.05 }),
+    schedule: cosineSchedule({ warmupEpochs: 1 }),
+    labelSmoothing: 0.1,
+    clipNorm: 1,
+    augment: noisy,
+    validationData: validation,
+    callbacks: [new ReduceLROnPlateau({ monitor: 'val_loss', patience: 0, factor: 0.5, minDelta: 10 })],
+    ...extra,
+  };
+}
+
+test('a run interrupted during epoch 3 of 4 and resumed from its checkpoint ends with bit-identical weights, history and logs', async () => {
+  const { train } = await mnistSlice(96);
+  const root = await tempDir();
+
+  const straight = smallModel(1);
+  const straightLogs = await fit(straight, train, await options({ checkpointDir: join(root, 'straight') }));
+
+  const interrupted = smallModel(1);
+  const dir = join(root, 'interrupted');
+  await assert.rejects(
+    fit(interrupted, train, await options({ checkpointDir: dir, onEpochEnd: (logs) => { if (logs.epoch === 3) throw new Error('power cut'); } })),
+    /power cut/,
+  );
+  const checkpoint = await readCheckpoint(dir);
+  assert.equal(checkpoint.state.epochsDone, 2, 'the checkpoint of epoch 2 (epoch 3 failed before its checkpoint)');
+  assert.equal(checkpoint.state.globalStep, 6);
+  assert.ok(checkpoint.state.rng.augment.spareNormal !== null, 'a pending spare normal is saved');
+  assert.ok(checkpoint.state.learningRateScale < 1, 'the plateau callback had reduced the rate');
+
+  // A fresh process would build a fresh model and optimizer: the checkpoint supplies everything else.
+  const resumed = smallModel(99);
+  const resumedLogs = await fit(resumed, train, await options({ checkpointDir: dir, resumeFrom: dir }));
+  const a = weightsOf(straight);
+  const b = weightsOf(resumed);
+  a.forEach((w, i) => assert.ok(w.every((v, j) => Object.is(v, b[i][j])), `parameter ${i} differs`));
+  assert.deepEqual(resumed.history, straight.history);
+  assert.deepEqual(resumedLogs.map((l) => [l.epoch, l.loss, l.valLoss, l.learningRate]), straightLogs.map((l) => [l.epoch, l.loss, l.valLoss, l.learningRate]));
+  const final = await readCheckpoint(dir);
+  assert.equal(final.state.epochsDone, 4);
+  assert.deepEqual(Object.keys(final.optimizer.tensors).sort().slice(0, 2), ['dense/bias/m', 'dense/bias/v']);
+});
+
+test('resuming a finished run trains nothing more and returns its logs; asking for more epochs continues it', async () => {
+  const { train } = await mnistSlice(64);
+  const dir = join(await tempDir(), 'ckpt');
+  const opts = { epochs: 2, batchSize: 32, optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }) };
+  const model = smallModel(2);
+  await fit(model, train, { ...opts, checkpointDir: dir });
+  const again = smallModel(2);
+  let epochsRun = 0;
+  const logs = await fit(again, train, { ...opts, optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }), resumeFrom: dir, onEpochEnd: () => void epochsRun++ });
+  assert.equal(epochsRun, 0);
+  assert.equal(logs.length, 2);
+  assert.deepEqual(weightsOf(again), weightsOf(model));
+  const more = await fit(smallModel(2), train, { ...opts, epochs: 3, optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }), resumeFrom: dir, checkpointDir: dir });
+  assert.deepEqual(more.map((l) => l.epoch), [1, 2, 3]);
+});
+
+test('resuming into another model, another architecture under the same name, another optimizer or batch size is a CheckpointError naming both', async () => {
+  const { train } = await mnistSlice(32);
+  const dir = join(await tempDir(), 'ckpt');
+  await fit(smallModel(0, 'first-model'), train, { epochs: 1, batchSize: 32, optimizer: new SGD(), checkpointDir: dir });
+  await assert.rejects(
+    fit(smallModel(0, 'second-model'), train, { epochs: 2, batchSize: 32, optimizer: new SGD(), resumeFrom: dir }),
+    (e: unknown) => e instanceof CheckpointError && e.code === 'E_CHECKPOINT' && /'first-model'/.test(e.message) && /'second-model'/.test(e.message),
+  );
+  const checkpoint = await readCheckpoint(dir);
+  assert.throws(
+    () => restoreModelFromCheckpoint(checkpoint, smallModel(0, 'first-model', 32)),
+    (e: unknown) => e instanceof CheckpointError && /layer 2 differs/.test(e.message) && /"units":16/.test(e.message) && /"units":32/.test(e.message),
+  );
+  await assert.rejects(
+    fit(smallModel(0, 'first-model'), train, { epochs: 2, batchSize: 32, optimizer: new AdamW(), resumeFrom: dir }),
+    (e: unknown) => e instanceof CheckpointError && /sgd optimizer, but this run uses adamw/.test(e.message),
+  );
+  await assert.rejects(
+    fit(smallModel(0, 'first-model'), train, { epochs: 2, batchSize: 16, optimizer: new SGD(), resumeFrom: dir }),
+    (e: unknown) => e instanceof CheckpointError && /batch size 32 on 32 images, but this run uses batch size 16/.test(e.message),
+  );
+});
+
+test('damaged checkpoints give typed errors: missing directory, a model directory without training state, truncated or inconsistent training-state.json, a missing tensors file', async () => {
+  const root = await tempDir();
+  await assert.rejects(readCheckpoint(join(root, 'nothing')), NotFoundError);
+  const modelOnly = join(root, 'model');
+  await saveModel(smallModel(), modelOnly);
+  await assert.rejects(readCheckpoint(modelOnly), (e: unknown) => e instanceof CheckpointError && /not a training checkpoint/.test(e.message));
+
+  const { train } = await mnistSlice(32);
+  const dir = join(root, 'ckpt');
+  await fit(smallModel(), train, { epochs: 1, batchSize: 32, optimizer: new SGD(), checkpointDir: dir });
+  const statePath = join(dir, CHECKPOINT_STATE_FILE);
+  const good = await readFile(statePath, 'utf8');
+  await writeFile(statePath, good.slice(0, good.length / 2));
+  await assert.rejects(readCheckpoint(dir), (e: unknown) => e instanceof CheckpointError && /not valid JSON/.test(e.message));
+  const state = JSON.parse(good);
+  for (const [change, pattern] of [
+    [{ globalStep: 7 }, /globalStep/],
+    [{ rng: { ...state.rng, shuffle: { state: [1, 2, 3], spareNormal: null } } }, /rng\.shuffle/],
+    [{ format: 'something-else' }, /format/],
+    [{ logs: [] }, /logs/],
+  ] as const) {
+    await writeFile(statePath, JSON.stringify({ ...state, ...change }));
+    await assert.rejects(readCheckpoint(dir), (e: unknown) => e instanceof CheckpointError && pattern.test(e.message), String(pattern));
+  }
+  await writeFile(statePath, good);
+  await rm(join(dir, CHECKPOINT_TENSORS_FILE));
+  await assert.rejects(readCheckpoint(dir), (e: unknown) => e instanceof NotFoundError && e.message.includes(CHECKPOINT_TENSORS_FILE));
+});
+
+test('a checkpoint write that fails half-way (third file) leaves the previous complete checkpoint and no temporary directory behind', async () => {
+  const { train } = await mnistSlice(32);
+  const root = await tempDir();
+  const dir = join(root, 'ckpt');
+  const node = getPlatform();
+  let writes = 0;
+  setPlatform({
+    ...node,
+    writeFileSynced: async (path, data) => {
+      // Epoch 1 writes four files; epoch 2 fails on its third.
+      if (++writes === 7) throw new Error('disk full');
+      return node.writeFileSynced(path, data);
+    },
+  });
+  try {
+    await assert.rejects(fit(smallModel(), train, { epochs: 2, batchSize: 32, optimizer: new SGD(), checkpointDir: dir }), /disk full/);
+  } finally {
+    setPlatform(node);
+  }
+  const checkpoint = await readCheckpoint(dir);
+  assert.equal(checkpoint.state.epochsDone, 1);
+  assert.deepEqual((await readdir(root)).sort(), ['ckpt']);
+  assert.deepEqual((await readdir(dir)).sort(), ['model.json', 'training-state.json', 'training-state.safetensors', 'weights.safetensors']);
+});
