@@ -4,3 +4,8 @@ export * from './batches.js';
 export * from './idx-dataset.js';
 export * from './registry.js';
 export * from './image-input.js';
+export * from './augment/index.js';
+export * from './cifar.js';
+export * from './image-folder.js';
+export * from './split.js';
+export * from './stats.js';

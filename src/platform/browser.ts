@@ -156,6 +156,19 @@ async function decodeImage(bytes: Uint8Array, fileName: string): Promise<Decoded
   }
 }
 
+async function encodePng(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array> {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || rgba.length !== width * height * 4) {
+    throw new ArgumentError(`PNG encoding needs width × height × 4 RGBA bytes with positive whole sizes: got ${rgba.length} bytes for ${width}×${height}`);
+  }
+  if (typeof OffscreenCanvas === 'undefined') throw new PlatformUnsupportedError('this browser lacks OffscreenCanvas, which PNG encoding needs');
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d');
+  if (!context) throw new PlatformUnsupportedError('this browser cannot give a 2D OffscreenCanvas context, which PNG encoding needs');
+  context.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
+  const blob = await canvas.convertToBlob({ type: 'image/png' });
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
 function startKernelWorker(init: unknown): Promise<WorkerHandle> {
   const reason = threadsUnavailableReason();
   if (reason) return Promise.reject(new PlatformUnsupportedError(reason));
@@ -196,6 +209,17 @@ export const browserPlatform: Platform = {
       return false;
     }
   },
+  async fileInfo(path) {
+    let response: Response;
+    try {
+      response = await fetch(resolveUrl(path), { method: 'HEAD' });
+    } catch {
+      return null;
+    }
+    if (!response.ok) return null;
+    const modified = Date.parse(response.headers.get('last-modified') ?? '');
+    return { size: Number(response.headers.get('content-length') ?? 0), mtimeMs: Number.isNaN(modified) ? 0 : modified, isDirectory: false };
+  },
   isDirectory: async () => false,
   listDir: async (path) => {
     throw new PlatformUnsupportedError(`the browser cannot list a directory (${path}): a web server does not say what a folder holds`);
@@ -208,11 +232,13 @@ export const browserPlatform: Platform = {
   joinPath,
   gunzip,
   decodeImage,
+  encodePng,
   startKernelWorker,
   hardwareConcurrency: () => (threadsUnavailableReason() ? 1 : Math.max(1, scope.navigator?.hardwareConcurrency ?? 1)),
   env: (name) => scope.FOVEA_ENV?.[name],
   bundledDataDir: () => null,
   systemDataDirs: () => [],
+  cacheDir: () => null,
 };
 
 setPlatform(browserPlatform);

@@ -10,6 +10,14 @@ export interface DecodedImage {
   data: Uint8Array;
 }
 
+/** What `fileInfo` tells about a path. */
+export interface FileInfo {
+  size: number;
+  /** Last modification, milliseconds since the epoch. */
+  mtimeMs: number;
+  isDirectory: boolean;
+}
+
 /** A started worker thread: only stopping it is needed from outside. */
 export interface WorkerHandle {
   terminate(): void;
@@ -23,6 +31,8 @@ export interface Platform {
   /** Writes to a temporary file beside `path`, flushes it, then renames it over `path`. */
   writeFileAtomic(path: string, data: Uint8Array | string): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /** Size, modification time and kind of a file or directory, or null if there is none. */
+  fileInfo(path: string): Promise<FileInfo | null>;
   isDirectory(path: string): Promise<boolean>;
   listDir(path: string): Promise<string[]>;
   makeDir(path: string): Promise<void>;
@@ -39,6 +49,8 @@ export interface Platform {
   gunzip(bytes: Uint8Array, maxOutputBytes: number): Promise<Uint8Array>;
   /** Decodes PNG or JPEG bytes. */
   decodeImage(bytes: Uint8Array, fileName: string): Promise<DecodedImage>;
+  /** Encodes 8-bit RGBA pixels (width × height × 4 bytes, row-major) as a PNG file's bytes. */
+  encodePng(rgba: Uint8Array, width: number, height: number): Promise<Uint8Array>;
   /**
    * Starts a WebAssembly kernel worker (see backend/wasm/worker-loop.ts) with `init` (module,
    * shared memory, control block…) and resolves once it is ready. The worker never keeps the
@@ -53,6 +65,8 @@ export interface Platform {
   bundledDataDir(): string | null;
   /** Folders searched for system-installed datasets (e.g. Debian's /usr/share/datasets). */
   systemDataDirs(): string[];
+  /** A per-user folder for caches (decoded image datasets), or null where nothing can be written. */
+  cacheDir(): string | null;
 }
 
 let current: Platform | null = null;

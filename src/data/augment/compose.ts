@@ -1,0 +1,11 @@
+import type { BatchTransform } from './transform.js';
+
+/** Applies `transforms` in order, each drawing from the same generator. No transforms: identity. */
+export function compose(...transforms: BatchTransform[]): BatchTransform {
+  if (transforms.length === 1) return transforms[0];
+  return (x, rng) => {
+    let out = x;
+    for (const transform of transforms) out = transform(out, rng);
+    return out;
+  };
+}

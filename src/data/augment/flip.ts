@@ -1,0 +1,33 @@
+/** Horizontal flip (mirror left–right). */
+import { ArgumentError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { mirrorMap, identityMap, remapImage } from './remap.js';
+import { batchDims, zerosLike, type BatchTransform } from './transform.js';
+
+/** Mirrors the images whose entry in `which` is true (every image when `which` is omitted). */
+export function flipHorizontal(x: Tensor, which?: ArrayLike<boolean>): Tensor {
+  const { n, h, w, c } = batchDims(x, 'flip');
+  if (which && which.length !== n) {
+    throw new ArgumentError(`flip needs one flag per image: the batch has ${n} images, got ${which.length} flags`);
+  }
+  const out = zerosLike(x);
+  const rows = identityMap(new Int32Array(h));
+  const cols = mirrorMap(new Int32Array(w), w);
+  const size = h * w * c;
+  for (let i = 0; i < n; i++) {
+    if (!which || which[i]) remapImage(x.data, out.data, i * size, w, c, rows, cols);
+    else out.data.set(x.data.subarray(i * size, (i + 1) * size), i * size);
+  }
+  return out;
+}
+
+/** Mirrors each image left–right with probability `p`. */
+export function randomFlip(p = 0.5): BatchTransform {
+  if (!(p >= 0 && p <= 1)) throw new ArgumentError(`flip probability must be in [0, 1], got ${p}`);
+  return (x, rng) => {
+    const { n } = batchDims(x, 'flip');
+    const which = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) which[i] = rng.uniform() < p;
+    return flipHorizontal(x, which);
+  };
+}

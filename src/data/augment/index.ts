@@ -1,0 +1,13 @@
+export type { BatchTransform } from './transform.js';
+export { compose } from './compose.js';
+export { parseAugmentSpec, augmentations, type AugmentationInfo } from './spec.js';
+export { padCrop, randomCrop, type PadMode } from './crop.js';
+export { flipHorizontal, randomFlip } from './flip.js';
+export { rotateImages, randomRotation } from './rotate.js';
+export { translateImages, randomTranslation } from './translate.js';
+export { scaleImages, randomScale } from './scale.js';
+export { adjustBrightness, randomBrightness } from './brightness.js';
+export { adjustContrast, randomContrast } from './contrast.js';
+export { addGaussianNoise, gaussianNoise } from './noise.js';
+export { cutoutImages, randomCutout } from './cutout.js';
+export { augmentPreview, type PreviewGrid, type PreviewOptions } from './preview.js';

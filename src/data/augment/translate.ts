@@ -1,0 +1,56 @@
+/** Translation: move each image right/down by some pixels, filling what is uncovered with 0. */
+import { ArgumentError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { remapImage, shiftMap } from './remap.js';
+import { batchDims, perImage, zerosLike, type BatchTransform } from './transform.js';
+import { centredAffine, warpImage } from './warp.js';
+
+/**
+ * Moves image i by (dx[i], dy[i]) pixels (positive: right, down). Whole-pixel shifts copy pixels
+ * exactly; fractional ones sample bilinearly. Uncovered pixels are 0.
+ */
+export function translateImages(x: Tensor, dx: number | ArrayLike<number>, dy: number | ArrayLike<number>): Tensor {
+  const { n, h, w, c } = batchDims(x, 'translate');
+  const shiftX = perImage(dx, n, 'translate (dx)');
+  const shiftY = perImage(dy, n, 'translate (dy)');
+  const out = zerosLike(x);
+  const rows = new Int32Array(h);
+  const cols = new Int32Array(w);
+  const size = h * w * c;
+  for (let i = 0; i < n; i++) {
+    const sx = shiftX[i];
+    const sy = shiftY[i];
+    if (!Number.isFinite(sx) || !Number.isFinite(sy)) throw new ArgumentError(`translate shift of image ${i} must be finite, got (${sx}, ${sy})`);
+    if (Number.isInteger(sx) && Number.isInteger(sy)) {
+      remapImage(x.data, out.data, i * size, w, c, shiftMap(rows, -sy, h), shiftMap(cols, -sx, w));
+    } else {
+      warpImage(x.data, out.data, i * size, h, w, c, centredAffine(h, w, 0, 1, sx, sy));
+    }
+  }
+  return out;
+}
+
+/**
+ * Moves each image by a whole number of pixels drawn uniformly from −k..k along each axis, where
+ * k = ⌊max⌋ for `max` ≥ 1 (pixels) and k = ⌊max × size⌋ for `max` < 1 (a fraction of the width or
+ * height, as Keras's RandomTranslation). Whole pixels keep the image sharp (no interpolation).
+ */
+export function randomTranslation(max: number): BatchTransform {
+  if (!(max >= 0) || !Number.isFinite(max)) throw new ArgumentError(`translate needs a maximum shift ≥ 0 (pixels, or a fraction of the size below 1), got ${max}`);
+  return (x, rng) => {
+    const { n, h, w } = batchDims(x, 'translate');
+    const kx = maxShift(max, w);
+    const ky = maxShift(max, h);
+    const dx = new Int32Array(n);
+    const dy = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      dx[i] = rng.int(2 * kx + 1) - kx;
+      dy[i] = rng.int(2 * ky + 1) - ky;
+    }
+    return translateImages(x, dx, dy);
+  };
+}
+
+function maxShift(max: number, size: number): number {
+  return Math.floor(max < 1 ? max * size : max);
+}

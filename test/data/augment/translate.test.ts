@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomTranslation, translateImages } from '../../../src/data/augment/index.js';
+import { ArgumentError } from '../../../src/errors.js';
+import { Rng } from '../../../src/tensor/rng.js';
+import { Tensor } from '../../../src/tensor/tensor.js';
+import { assertBitEqual, assertClose, differs, greyImage, pixel, randomBatch, rowsOf } from './images.js';
+
+test('translating by 0 is the identity', () => {
+  const x = randomBatch([3, 6, 5, 3]);
+  assertClose(translateImages(x, 0, 0), x, 1e-6);
+  assertClose(randomTranslation(0)(x, new Rng(2)), x, 1e-6);
+});
+
+test('a whole-pixel translation moves pixels exactly (right, down) and fills with 0', () => {
+  const x = randomBatch([2, 6, 7, 3]);
+  const y = translateImages(x, [2, -1], [-1, 3]);
+  const shifts = [
+    [2, -1],
+    [-1, 3],
+  ];
+  for (let i = 0; i < 2; i++) {
+    const [dx, dy] = shifts[i];
+    for (let r = 0; r < 6; r++) for (let c = 0; c < 7; c++) for (let k = 0; k < 3; k++) {
+      const sr = r - dy;
+      const sc = c - dx;
+      const expected = sr >= 0 && sr < 6 && sc >= 0 && sc < 7 ? pixel(x, i, sr, sc, k) : 0;
+      assert.equal(pixel(y, i, r, c, k), expected, `image ${i} (${r}, ${c}, ${k})`);
+    }
+  }
+});
+
+test('a half-pixel translation averages neighbours', () => {
+  const x = greyImage([[0, 1, 0, 0]]);
+  assert.deepEqual(rowsOf(translateImages(x, 0.5, 0)), [[0, 0.5, 0.5, 0]]);
+});
+
+test('randomTranslation moves each image by whole pixels within ±k (k = fraction × size)', () => {
+  const x = randomBatch([12, 8, 8, 1]);
+  const y = randomTranslation(0.25)(x, new Rng(9));
+  const seen = new Set<string>();
+  for (let i = 0; i < 12; i++) {
+    const one = new Tensor(x.data.slice(i * 64, (i + 1) * 64), [1, 8, 8, 1]);
+    const got = y.data.subarray(i * 64, (i + 1) * 64).join(',');
+    let match: string | null = null;
+    for (let dx = -2; dx <= 2 && !match; dx++) {
+      for (let dy = -2; dy <= 2 && !match; dy++) {
+        if (translateImages(one, dx, dy).data.join(',') === got) match = `${dx},${dy}`;
+      }
+    }
+    assert.ok(match, `image ${i} is not a whole-pixel shift within ±2`);
+    seen.add(match);
+  }
+  assert.ok(seen.size > 3, `only ${seen.size} distinct shifts`);
+});
+
+test('randomTranslation in pixels is deterministic for a seed', () => {
+  const x = randomBatch([6, 8, 8, 3]);
+  const a = randomTranslation(3)(x, new Rng(1));
+  assertBitEqual(randomTranslation(3)(x, new Rng(1)), a);
+  assert.ok(differs(randomTranslation(3)(x, new Rng(2)), a));
+});
+
+test('translation arguments are checked', () => {
+  assert.throws(() => randomTranslation(-2), ArgumentError);
+  assert.throws(() => translateImages(greyImage([[1]]), Infinity, 0), /must be finite/);
+});
