@@ -1,7 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { formatProfile, profileBackend } from '../backend/profile.js';
+import { getBackend, setBackend } from '../backend/registry.js';
 import { ArgumentError, UnknownNameError } from '../errors.js';
 import { createZooModel, zooNames } from '../models/index.js';
-import type { Sequential } from '../nn/index.js';
+import type { Network } from '../nn/index.js';
 import { benchmarkModel, type BenchmarkMode } from '../train/index.js';
 import { nonNegativeInteger, positiveInteger, positiveNumber } from './parse.js';
 import { printJson } from './report.js';
@@ -18,6 +20,7 @@ interface BenchFlags {
   seed: number;
   inputShape?: number[];
   json?: boolean;
+  profile?: boolean;
 }
 
 const DEFAULT_BATCH: Record<BenchmarkMode, number> = { train: 64, infer: 256 };
@@ -44,6 +47,7 @@ export function registerBench(program: Command): void {
     .option('--seed <n>', 'seed for the weights of a zoo model, the random batch and dropout', nonNegativeInteger, 0)
     .option('--input-shape <h,w,c>', "input shape for a zoo model (default: the model's own, e.g. 28,28,1 or 32,32,3)", shapeList)
     .option('--json', 'print one JSON object with the results on stdout')
+    .option('--profile', 'also time every kernel call during the timed repeats and print where the time goes (per kernel and shape)')
     .addHelpText(
       'after',
       '\nThe backend and its threads are the global options: fovea bench --backend wasm --threads 1 ...\n' +
@@ -57,6 +61,9 @@ export function registerBench(program: Command): void {
       const batchSize = flags.batchSize ?? DEFAULT_BATCH[mode];
       const { model, source } = await openBenchModel(flags);
       const log = (line: string) => process.stderr.write(`${line}\n`);
+      const plain = getBackend();
+      const profile = flags.profile ? profileBackend(plain) : null;
+      if (profile) setBackend(profile.backend);
       const result = benchmarkModel(model, {
         mode,
         batchSize,
@@ -66,10 +73,12 @@ export function registerBench(program: Command): void {
         warmupSteps: flags.warmup,
         seed: flags.seed,
         onEvent: (e) => {
+          if (e.kind === 'warmup') profile?.reset();
           if (e.kind === 'warmup') log(`warm-up: ${e.steps} step(s) in ${e.seconds.toFixed(2)} s`);
           else log(`repeat ${e.index}/${e.repeats}: ${formatRate(e.imagesPerSecond)} images/s (${e.steps} step(s) in ${e.seconds.toFixed(2)} s)`);
         },
       });
+      if (profile) setBackend(plain);
       if (threads !== undefined && result.threads !== threads) {
         log(`note: --threads ${threads} asked for, but backend '${result.backend}' computes with ${result.threads} thread(s)`);
       }
@@ -79,6 +88,7 @@ export function registerBench(program: Command): void {
           source,
           parameters: model.countParameters(),
           ...result,
+          ...(profile ? { profile: profile.rows() } : {}),
           settings: { repeats: flags.repeats, seconds: flags.steps === undefined ? flags.seconds : null, steps: flags.steps ?? null, warmupSteps: flags.warmup, seed: flags.seed },
         });
       } else {
@@ -88,6 +98,14 @@ export function registerBench(program: Command): void {
             `${formatRate(s.median)} images/s (median of ${result.repeats.length} repeat${result.repeats.length === 1 ? '' : 's'}; min ${formatRate(s.min)}, max ${formatRate(s.max)}) ` +
             `on backend ${result.backend}, ${result.threads} thread${result.threads === 1 ? '' : 's'}\n`,
         );
+        if (profile) {
+          const timed = result.repeats.reduce((sum, r) => sum + r.seconds, 0);
+          const inKernels = profile.rows().reduce((sum, r) => sum + r.seconds, 0);
+          process.stdout.write(
+            `\nTime per kernel over the timed repeats (${(inKernels * 1000).toFixed(0)} ms of ${(timed * 1000).toFixed(0)} ms in kernels, ` +
+              `${((100 * inKernels) / timed).toFixed(0)}%; the rest is JavaScript around them):\n${formatProfile(profile.rows(), { limit: 25 })}\n`,
+          );
+        }
       }
     });
 }
@@ -97,7 +115,7 @@ function formatRate(x: number): string {
 }
 
 /** A zoo name (fresh weights from --seed, optionally for --input-shape) or a saved model. */
-async function openBenchModel(flags: BenchFlags): Promise<{ model: Sequential; source: string }> {
+async function openBenchModel(flags: BenchFlags): Promise<{ model: Network; source: string }> {
   const spec = flags.model;
   if (zooNames().includes(spec)) {
     return { model: createZooModel(spec, { seed: flags.seed, inputShape: flags.inputShape }), source: 'zoo' };

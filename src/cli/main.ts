@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import '../platform/node.js';
 import { Command, CommanderError } from 'commander';
-import { backendNames, useBackend } from '../backend/registry.js';
+import { backendNames, DEFAULT_BACKEND, loadDefaultBackend } from '../backend/registry.js';
 import { FoveaError } from '../errors.js';
 import { FOVEA_VERSION } from '../io/model-file.js';
+import { registerAugmentPreview } from './augment-preview.js';
 import { registerBench } from './bench.js';
 import { registerDatasets } from './datasets.js';
 import { registerEval } from './eval.js';
@@ -17,15 +18,14 @@ program
   .name('fovea')
   .description('Image recognition with convolutional neural networks: train, evaluate and run CNNs.')
   .version(FOVEA_VERSION)
-  .option('--backend <name>', `compute backend: ${backendNames().join(', ')} (default: $FOVEA_BACKEND, else js)`)
+  .option('--backend <name>', `compute backend: ${backendNames().join(', ')} (default: $FOVEA_BACKEND, else ${DEFAULT_BACKEND}; js is the plain-TypeScript reference)`)
   .option('--threads <n>', 'threads for the wasm backend (default: $FOVEA_THREADS, else every core)', positiveInteger)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .hook('preAction', async () => {
     const options = program.opts<{ backend?: string; threads?: number }>();
     if (options.threads !== undefined) process.env.FOVEA_THREADS = String(options.threads);
-    const name = options.backend ?? process.env.FOVEA_BACKEND;
-    if (name) await useBackend(name);
+    await loadDefaultBackend(options.backend, (key) => process.env[key]);
   });
 
 registerTrain(program);
@@ -34,6 +34,7 @@ registerPredict(program);
 registerSummary(program);
 registerDatasets(program);
 registerBench(program);
+registerAugmentPreview(program);
 
 try {
   await program.parseAsync(process.argv);

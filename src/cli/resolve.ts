@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset, type LoadedDataset } from '../data/index.js';
+import { loadDataset, type LoadDatasetOptions, type LoadedDataset } from '../data/index.js';
 import { loadModel, MODEL_JSON_FILE } from '../io/index.js';
 import { createZooModel, zooNames } from '../models/index.js';
-import type { Sequential } from '../nn/index.js';
+import type { Network } from '../nn/index.js';
 import { ArgumentError, NotFoundError, UnknownNameError } from '../errors.js';
 
 /** Directories named by $FOVEA_DATA (colon-separated) are searched for datasets first. */
@@ -11,8 +11,11 @@ export function datasetSearchDirs(): string[] {
   return (process.env.FOVEA_DATA ?? '').split(path.delimiter).filter((d) => d.length > 0);
 }
 
-export function openDataset(spec: string): Promise<LoadedDataset> {
-  return loadDataset(spec, { searchDirs: datasetSearchDirs() });
+/** A dataset by name or path, searching $FOVEA_DATA first; warnings (skipped files) go to stderr. */
+export async function openDataset(spec: string, options: Omit<LoadDatasetOptions, 'searchDirs'> = {}): Promise<LoadedDataset> {
+  const loaded = await loadDataset(spec, { ...options, searchDirs: datasetSearchDirs() });
+  for (const warning of loaded.warnings ?? []) process.stderr.write(`fovea: warning: ${warning}\n`);
+  return loaded;
 }
 
 async function isFile(p: string): Promise<boolean> {
@@ -37,7 +40,7 @@ export async function pathExists(spec: string): Promise<boolean> {
 }
 
 /** A saved model directory, or the directory of a model.json path. */
-export async function openModelDir(spec: string): Promise<Sequential> {
+export async function openModelDir(spec: string): Promise<Network> {
   if (await isFile(spec)) {
     // loadModel reads <dir>/model.json, so any other file name would silently load a different file.
     if (path.basename(spec) !== MODEL_JSON_FILE) {
@@ -53,7 +56,7 @@ export async function openModelDir(spec: string): Promise<Sequential> {
  * `--model`: a zoo name (fresh weights from `seed`) or a saved model (its directory or its
  * model.json), whose weights training continues from.
  */
-export async function openModelSpec(spec: string, options: { inputShape: number[]; numClasses: number; seed: number }): Promise<Sequential> {
+export async function openModelSpec(spec: string, options: { inputShape: number[]; numClasses: number; seed: number }): Promise<Network> {
   if (zooNames().includes(spec)) return createZooModel(spec, options);
   if (await pathExists(spec)) return openModelDir(spec);
   throw new UnknownNameError('model', spec, [...zooNames(), 'or the path of a saved model directory or model.json']);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createZooModel, zooNames } from '../models/index.js';
 import { UnknownNameError } from '../errors.js';
-import type { Sequential } from '../nn/index.js';
+import type { Network } from '../nn/index.js';
 import { printJson } from './report.js';
 import { openModelDir, pathExists } from './resolve.js';
 
@@ -27,7 +27,7 @@ export function registerSummary(program: Command): void {
 }
 
 /** A zoo name, or a saved model; a bare word that is neither gets the list of zoo names. */
-async function openSummaryModel(spec: string): Promise<Sequential> {
+async function openSummaryModel(spec: string): Promise<Network> {
   if (zooNames().includes(spec)) return createZooModel(spec);
   if (/[\\/]/.test(spec) || (await pathExists(spec))) return openModelDir(spec);
   throw new UnknownNameError('model', spec, [...zooNames(), 'or the path of a saved model directory or model.json']);

@@ -1,10 +1,12 @@
-import type { Command } from 'commander';
-import { take } from '../data/index.js';
-import { ShapeError } from '../errors.js';
-import { saveModel } from '../io/index.js';
-import { createOptimizer, optimizerNames } from '../optim/index.js';
-import { evaluate, fit } from '../train/index.js';
-import { nonNegativeInteger, positiveInteger, positiveNumber } from './parse.js';
+import { type Command, InvalidArgumentError } from 'commander';
+import { channelStats, type ImageDataset, parseAugmentSpec, splitValidation, take } from '../data/index.js';
+import { ArgumentError, ShapeError, UnknownNameError } from '../errors.js';
+import { loadModel, saveModel } from '../io/index.js';
+import type { Network } from '../nn/index.js';
+import { checkSpecKeys, createOptimizer, type LearningRateSchedule, optimizerNames, parseSchedule, parseSpec, SCHEDULE_FORMS, specNumber } from '../optim/index.js';
+import { Rng } from '../tensor/index.js';
+import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau } from '../train/index.js';
+import { nonNegativeInteger, nonNegativeNumber, openFraction, positiveInteger, positiveNumber, unitFraction } from './parse.js';
 import { formatEvaluation, printJson } from './report.js';
 import { openDataset, openModelSpec } from './resolve.js';
 
@@ -15,6 +17,18 @@ interface TrainFlags {
   batchSize: number;
   lr: number;
   optimizer: string;
+  momentum?: number;
+  weightDecay?: number;
+  schedule?: LearningRateSchedule;
+  labelSmoothing: number;
+  clipNorm?: number;
+  validationSplit?: number;
+  monitor?: MonitoredMetric;
+  earlyStopping?: EarlyStoppingSpec;
+  reduceLrOnPlateau?: ReduceLrSpec;
+  keepBest?: string;
+  checkpointDir?: string;
+  resume?: string;
   seed: number;
   out?: string;
   json?: boolean;
@@ -22,69 +36,278 @@ interface TrainFlags {
   limitTrain?: number;
   limitTest?: number;
   evalEveryEpoch?: boolean;
+  augment?: string;
+  normalize?: 'none' | 'per-channel';
+  imageSize?: { height: number; width: number; channels?: 1 | 3 };
+  testSplit?: number;
 }
+
+const EARLY_STOPPING_FORM = 'PATIENCE[:min-delta=D]';
+const REDUCE_LR_FORM = 'PATIENCE[:factor=F][,min-lr=LR][,cooldown=EPOCHS]';
+
+const HELP_AFTER = `
+Learning-rate schedules (--schedule HEAD[:KEY=VALUE,...]) shape the --lr base rate at every step:
+  constant                            the base rate throughout (the default)
+  step:every=EPOCHS[,gamma=G]         × G (default 0.1) every EPOCHS epochs
+  exponential:gamma=G                 × G per epoch, applied smoothly at every step
+  cosine[:warmup=EPOCHS][,min=LR]     linear warm-up over EPOCHS (may be fractional), then cosine decay to LR (default 0)
+  onecycle[:pct=P][,div=D][,final=F]  from lr/D up to lr over fraction P of the run, then down to lr/(D·F) (P 0.3, D 25, F 1e4)
+
+Callbacks watch --monitor (val_loss by default, which needs --validation-split or --eval-every-epoch):
+  --early-stopping ${EARLY_STOPPING_FORM}
+      stop after PATIENCE epochs in a row without an improvement larger than D, then keep the best epoch's weights
+  --reduce-lr-on-plateau ${REDUCE_LR_FORM}
+      multiply the learning rate by F (default 0.1, never below LR) after PATIENCE epochs without improvement
+  --keep-best DIR
+      save the model to DIR each time the metric improves
+
+Checkpoints: --checkpoint-dir D saves the model, optimizer state, random generators, epoch, schedule position
+and history into D after every epoch (atomically). Rerun the same command with --resume D to continue an
+interrupted run: it ends with the same weights as an uninterrupted one (on the same backend). --epochs counts
+the whole run, so a larger value continues a finished run.
+
+Examples:
+  fovea train --model seed-cnn --optimizer sgd --momentum 0.9 --lr 0.05 --schedule cosine:warmup=1 --epochs 10
+  fovea train --validation-split 0.1 --early-stopping 3 --keep-best best-model --checkpoint-dir ckpt
+  fovea train --validation-split 0.1 --early-stopping 3 --keep-best best-model --checkpoint-dir ckpt --resume ckpt`;
 
 export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a model on a dataset, report test accuracy and save the model')
     .option('--model <name|path>', 'zoo model name, or a saved model directory / model.json to continue from', 'seed-cnn')
-    .option('--dataset <name|dir>', 'mnist, fashion-mnist, or a directory with the four IDX files', 'mnist')
-    .option('--epochs <n>', 'passes over the training set', positiveInteger, 3)
+    .option('--dataset <name|dir>', 'mnist, fashion-mnist, cifar10, cifar100, folder:DIR (DIR/<class>/*.png|jpg, optional train/ and test/), or a directory of IDX or CIFAR binary files', 'mnist')
+    .option('--image-size <h,w[,c]>', 'folder:DIR datasets: resize and centre-crop every image to this size (default: the first image\'s size; c = 1 grey or 3 colour)', imageSizeList)
+    .option('--test-split <f>', 'folder:DIR datasets without a test/ folder: fraction of each class held out as the test set (default 0.2)', openFraction)
+    .option('--augment <spec>', `augment each training batch on the fly, seeded: comma-separated transforms, e.g. crop:4,flip,rotate:15 (${AUGMENT_NAMES})`, fromArgumentError((spec) => (parseAugmentSpec(spec), spec)))
+    .option('--normalize <mode>', "input normalisation stored with the model: none (pixels / 255) or per-channel (subtract the training set's channel means, divide by its standard deviations)", normalizeMode)
+    .option('--epochs <n>', 'passes over the training set (in the whole run, when resuming)', positiveInteger, 3)
     .option('--batch-size <n>', 'images per gradient step', positiveInteger, 64)
-    .option('--lr <rate>', 'learning rate', positiveNumber, 1e-3)
+    .option('--lr <rate>', 'learning rate (the base rate a --schedule shapes)', positiveNumber, 1e-3)
     .option('--optimizer <name>', `one of ${optimizerNames.join(', ')}`, 'adam')
-    .option('--seed <n>', 'seed for initialisation, shuffling and dropout', nonNegativeInteger, 0)
+    .option('--momentum <m>', 'momentum in [0, 1) for sgd and rmsprop (momentum and nesterov default to 0.9)', unitFraction)
+    .option('--weight-decay <w>', 'L2 penalty (sgd, adam, rmsprop) or decoupled weight decay (adamw, default 0.01)', nonNegativeNumber)
+    .option('--schedule <spec>', `learning-rate schedule: ${SCHEDULE_FORMS.join(' | ')} (see below)`, fromArgumentError(parseSchedule))
+    .option('--label-smoothing <eps>', 'label smoothing ε in [0, 1): targets (1−ε)·onehot + ε/classes', unitFraction, 0)
+    .option('--clip-norm <n>', 'rescale the gradients when their global norm exceeds n', positiveNumber)
+    .option('--validation-split <f>', 'hold out this fraction of the training images (seeded sample) for val_loss / val_accuracy', openFraction)
+    .option('--monitor <metric>', `metric the callbacks watch: ${monitorNames.join(', ')} (default val_loss)`, fromArgumentError(parseMonitor))
+    .option('--early-stopping <spec>', `stop when --monitor stalls: ${EARLY_STOPPING_FORM}`, fromArgumentError(parseEarlyStopping))
+    .option('--reduce-lr-on-plateau <spec>', `reduce the learning rate when --monitor stalls: ${REDUCE_LR_FORM}`, fromArgumentError(parseReduceLr))
+    .option('--keep-best <dir>', 'save the model to dir whenever --monitor improves')
+    .option('--checkpoint-dir <dir>', 'save a resumable checkpoint to dir after every epoch')
+    .option('--resume <dir>', 'continue the run checkpointed in dir (and keep checkpointing there unless --checkpoint-dir says otherwise)')
+    .option('--seed <n>', 'seed for initialisation, shuffling, dropout and the validation split', nonNegativeInteger, 0)
     .option('--out <dir>', 'where to save the trained model (model.json + weights.safetensors)')
     .option('--limit-train <n>', 'train on the first n training images only', positiveInteger)
     .option('--limit-test <n>', 'evaluate on the first n test images only', positiveInteger)
     .option('--eval-every-epoch', 'also measure test accuracy after every epoch (kept in the history as val_accuracy)')
     .option('--json', 'print one JSON object with the results on stdout')
     .option('--quiet', 'no progress bar or summary')
-    .action(async (flags: TrainFlags) => {
-      const optimizer = createOptimizer(flags.optimizer, { learningRate: flags.lr });
-      const data = await openDataset(flags.dataset);
-      const train = flags.limitTrain ? take(data.train, Math.min(flags.limitTrain, data.train.count)) : data.train;
+    .addHelpText('after', HELP_AFTER)
+    .action(async (flags: TrainFlags, command: Command) => {
+      const optimizer = createOptimizer(flags.optimizer, { learningRate: flags.lr, weightDecay: flags.weightDecay, momentum: flags.momentum });
+      const data = await openDataset(flags.dataset, { imageSize: flags.imageSize, valSplit: flags.testSplit, seed: flags.seed });
+      const { train, validation } = splitTraining(flags.limitTrain ? take(data.train, Math.min(flags.limitTrain, data.train.count)) : data.train, flags);
       const test = flags.limitTest ? take(data.test, Math.min(flags.limitTest, data.test.count)) : data.test;
-      const model = await openModelSpec(flags.model, {
-        inputShape: [train.height, train.width, train.channels],
-        numClasses: train.numClasses,
-        seed: flags.seed,
-      });
+      const modelGiven = command.getOptionValueSource('model') !== 'default';
+      const model = await openTrainingModel(flags, modelGiven, train);
       const outputs = model.outputShape[model.outputShape.length - 1];
       if (outputs !== data.classNames.length) {
         // Checked before training: model.json could not be loaded with class names that disagree with the outputs.
         throw new ShapeError(
-          `model '${flags.model}' has ${outputs} outputs but dataset '${data.name}' has ${data.classNames.length} classes; continue training only on a dataset with the same classes, or start from a zoo model`,
+          `model '${modelGiven || !flags.resume ? flags.model : model.name}' has ${outputs} outputs but dataset '${data.name}' has ${data.classNames.length} classes; continue training only on a dataset with the same classes, or start from a zoo model`,
         );
       }
       model.classNames = [...data.classNames];
+      if (flags.normalize === 'per-channel') {
+        const stats = channelStats(train);
+        model.inputNormalization = { scale: 1 / 255, mean: stats.mean, std: stats.std };
+      } else if (flags.normalize === 'none') {
+        model.inputNormalization = { scale: 1 / 255, mean: [0], std: [1] };
+      }
+      const validationData = validation ?? (flags.evalEveryEpoch ? test : undefined);
+      const callbacks = buildCallbacks(flags, validationData !== undefined, data.name);
+      // Read and check the checkpoint before printing anything, so a wrong --resume fails at once.
+      const checkpoint = flags.resume === undefined ? undefined : await readCheckpoint(flags.resume);
+      if (checkpoint) checkResumable(checkpoint, { model, optimizer, batchSize: flags.batchSize, trainImages: train.count });
       const talk = !flags.json && !flags.quiet;
       if (talk) {
         process.stdout.write(`${model.summary()}\n\n`);
-        process.stdout.write(`Training ${model.name} on ${data.name} (${train.count.toLocaleString('en-US')} images, from ${data.location}) for ${flags.epochs} epoch(s), batch ${flags.batchSize}, ${flags.optimizer} lr ${flags.lr}, seed ${flags.seed}\n`);
+        process.stdout.write(`${describeRun(flags, model, data.name, data.location, train, validation)}\n`);
       }
       const started = performance.now();
-      const epochs = fit(model, train, {
+      const epochs = await fit(model, train, {
         epochs: flags.epochs,
         batchSize: flags.batchSize,
         optimizer,
         seed: flags.seed,
-        validationData: flags.evalEveryEpoch ? test : undefined,
+        schedule: flags.schedule,
+        labelSmoothing: flags.labelSmoothing,
+        clipNorm: flags.clipNorm,
+        augment: flags.augment === undefined ? undefined : parseAugmentSpec(flags.augment),
+        validationData,
+        callbacks,
+        checkpointDir: flags.checkpointDir ?? flags.resume,
+        resumeFrom: checkpoint,
+        datasetName: data.name,
         progress: flags.quiet ? undefined : { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY },
       });
       const trainSeconds = (performance.now() - started) / 1000;
       const result = evaluate(model, test);
+      const stoppedEarly = callbacks.find((c): c is EarlyStopping => c instanceof EarlyStopping)?.stoppedEpoch ?? null;
       if (flags.out) {
         await saveModel(model, flags.out, {
-          training: { dataset: data.name, epochs: flags.epochs, batchSize: flags.batchSize, optimizer: optimizer.getConfig(), seed: flags.seed, testAccuracy: result.accuracy },
+          training: {
+            dataset: data.name,
+            epochs: epochs.length,
+            batchSize: flags.batchSize,
+            optimizer: optimizer.getConfig(),
+            schedule: flags.schedule?.getConfig() ?? null,
+            labelSmoothing: flags.labelSmoothing,
+            clipNorm: flags.clipNorm ?? null,
+            augment: flags.augment ?? null,
+            seed: flags.seed,
+            testAccuracy: result.accuracy,
+          },
         });
       }
       if (flags.json) {
-        printJson({ model: model.name, dataset: data.name, trainImages: train.count, epochs, trainSeconds, test: result, savedTo: flags.out ?? null });
+        printJson({
+          model: model.name,
+          dataset: data.name,
+          trainImages: train.count,
+          validationImages: validation?.count ?? null,
+          epochs,
+          stoppedEarlyAt: stoppedEarly,
+          trainSeconds,
+          test: result,
+          savedTo: flags.out ?? null,
+          checkpointDir: flags.checkpointDir ?? flags.resume ?? null,
+          resumedFrom: flags.resume ?? null,
+        });
       } else {
         process.stdout.write(`\n${formatEvaluation(result)}\n`);
         if (flags.out) process.stdout.write(`\nSaved the model to ${flags.out}\n`);
       }
     });
+}
+
+const AUGMENT_NAMES = 'crop, flip, rotate, translate, scale, brightness, contrast, noise, cutout';
+
+function normalizeMode(value: string): 'none' | 'per-channel' {
+  if (value !== 'none' && value !== 'per-channel') throw new InvalidArgumentError(`expected none or per-channel, got '${value}'`);
+  return value;
+}
+
+function imageSizeList(value: string): { height: number; width: number; channels?: 1 | 3 } {
+  const dims = value.split(/[,x×]/).map((d) => d.trim());
+  if ((dims.length !== 2 && dims.length !== 3) || dims.some((d) => !/^\d+$/.test(d) || Number(d) < 1) || (dims.length === 3 && dims[2] !== '1' && dims[2] !== '3')) {
+    throw new InvalidArgumentError(`expected height,width or height,width,channels (positive integers; channels 1 or 3), got '${value}'`);
+  }
+  return { height: Number(dims[0]), width: Number(dims[1]), ...(dims.length === 3 ? { channels: Number(dims[2]) as 1 | 3 } : {}) };
+}
+
+/** A commander parser from a library parser that throws ArgumentError (its message says the expected form). */
+function fromArgumentError<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (e) {
+      if (e instanceof ArgumentError || e instanceof UnknownNameError) throw new InvalidArgumentError(e.message);
+      throw e;
+    }
+  };
+}
+
+function parseMonitor(value: string): MonitoredMetric {
+  if (!(monitorNames as readonly string[]).includes(value)) throw new ArgumentError(`expected one of ${monitorNames.join(', ')}, got '${value}'`);
+  return value as MonitoredMetric;
+}
+
+function specPatience(head: string, spec: string, expected: string): number {
+  if (!/^\d+$/.test(head)) throw new ArgumentError(`'${spec}': PATIENCE must be a whole number of epochs, got '${head}'; expected ${expected}`);
+  return Number(head);
+}
+
+interface EarlyStoppingSpec {
+  patience: number;
+  minDelta?: number;
+}
+
+function parseEarlyStopping(spec: string): EarlyStoppingSpec {
+  const parsed = parseSpec(spec, EARLY_STOPPING_FORM);
+  checkSpecKeys(parsed, ['min-delta'], spec, EARLY_STOPPING_FORM);
+  const minDelta = specNumber(parsed, 'min-delta', spec, EARLY_STOPPING_FORM);
+  if (minDelta !== undefined && minDelta < 0) throw new ArgumentError(`'${spec}': min-delta must be ≥ 0; expected ${EARLY_STOPPING_FORM}`);
+  return { patience: specPatience(parsed.head, spec, EARLY_STOPPING_FORM), minDelta };
+}
+
+interface ReduceLrSpec {
+  patience: number;
+  factor?: number;
+  minLearningRate?: number;
+  cooldown?: number;
+}
+
+function parseReduceLr(spec: string): ReduceLrSpec {
+  const parsed = parseSpec(spec, REDUCE_LR_FORM);
+  checkSpecKeys(parsed, ['factor', 'min-lr', 'cooldown'], spec, REDUCE_LR_FORM);
+  const result: ReduceLrSpec = {
+    patience: specPatience(parsed.head, spec, REDUCE_LR_FORM),
+    factor: specNumber(parsed, 'factor', spec, REDUCE_LR_FORM),
+    minLearningRate: specNumber(parsed, 'min-lr', spec, REDUCE_LR_FORM),
+    cooldown: specNumber(parsed, 'cooldown', spec, REDUCE_LR_FORM),
+  };
+  try {
+    new ReduceLROnPlateau(result);
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new ArgumentError(`'${spec}': ${e.message}; expected ${REDUCE_LR_FORM}`);
+    throw e;
+  }
+  return result;
+}
+
+/** The training images, less a seeded --validation-split held out for validation. */
+function splitTraining(train: ImageDataset, flags: TrainFlags): { train: ImageDataset; validation?: ImageDataset } {
+  if (flags.validationSplit === undefined) return { train };
+  if (flags.evalEveryEpoch) throw new ArgumentError('--validation-split and --eval-every-epoch both choose the validation data; give one of them');
+  const split = splitValidation(train, flags.validationSplit, new Rng(flags.seed));
+  return { train: split.train, validation: split.validation };
+}
+
+/**
+ * The model to train: --model, or when resuming without --model, the checkpoint's own model
+ * (fit checks that a given --model has the checkpoint's architecture).
+ */
+async function openTrainingModel(flags: TrainFlags, modelGiven: boolean, train: ImageDataset): Promise<Network> {
+  if (flags.resume !== undefined && !modelGiven) return loadModel(flags.resume);
+  return openModelSpec(flags.model, { inputShape: [train.height, train.width, train.channels], numClasses: train.numClasses, seed: flags.seed });
+}
+
+function buildCallbacks(flags: TrainFlags, hasValidation: boolean, datasetName: string): Callback[] {
+  const uses = [flags.earlyStopping && '--early-stopping', flags.reduceLrOnPlateau && '--reduce-lr-on-plateau', flags.keepBest && '--keep-best'].filter(Boolean);
+  if (uses.length === 0) return [];
+  const monitor = flags.monitor ?? 'val_loss';
+  if (monitor.startsWith('val_') && !hasValidation) {
+    throw new ArgumentError(`${uses.join(' and ')} watch ${monitor}, which needs validation data: add --validation-split F (e.g. 0.1) or --eval-every-epoch, or choose --monitor loss`);
+  }
+  const callbacks: Callback[] = [];
+  if (flags.reduceLrOnPlateau) callbacks.push(new ReduceLROnPlateau({ monitor, ...flags.reduceLrOnPlateau }));
+  if (flags.keepBest) callbacks.push(new KeepBestCheckpoint({ dir: flags.keepBest, monitor, training: { dataset: datasetName, seed: flags.seed } }));
+  if (flags.earlyStopping) callbacks.push(new EarlyStopping({ monitor, ...flags.earlyStopping, restoreBestWeights: true }));
+  return callbacks;
+}
+
+function describeRun(flags: TrainFlags, model: Network, dataset: string, location: string, train: ImageDataset, validation?: ImageDataset): string {
+  const images = `${train.count.toLocaleString('en-US')} images${validation ? ` + ${validation.count.toLocaleString('en-US')} held out for validation` : ''}`;
+  const extras = [
+    flags.momentum !== undefined && `momentum ${flags.momentum}`,
+    flags.weightDecay !== undefined && `weight decay ${flags.weightDecay}`,
+    flags.schedule && `schedule ${flags.schedule.getConfig().spec}`,
+    flags.labelSmoothing > 0 && `label smoothing ${flags.labelSmoothing}`,
+    flags.clipNorm !== undefined && `clip norm ${flags.clipNorm}`,
+  ].filter(Boolean);
+  const resume = flags.resume ? `\nResuming the run checkpointed in ${flags.resume}` : '';
+  return `Training ${model.name} on ${dataset} (${images}, from ${location}) for ${flags.epochs} epoch(s), batch ${flags.batchSize}, ${flags.optimizer} lr ${flags.lr}${extras.length ? `, ${extras.join(', ')}` : ''}, seed ${flags.seed}${resume}`;
 }

@@ -108,3 +108,25 @@ test('bench with bad flags fails with a one-line error and a non-zero exit', asy
   assert.match(await runFails(['bench', '--model', modelDir, '--input-shape', '32,32,3']), /\[E_ARGUMENT\]: --input-shape applies to zoo models only/);
   assert.match(await runFails(['bench', '--epochs', '2']), /unknown option '--epochs'/);
 });
+
+test('bench --profile --json adds a per-kernel profile of the timed repeats: seed-cnn training runs every conv pass, counted once per step', async () => {
+  const { json } = await runJson(['bench', '--model', 'seed-cnn', ...TINY, '--profile', '--json']);
+  const rows = json.profile as { kernel: string; calls: number; seconds: number; flopsPerCall?: number }[];
+  assert.ok(Array.isArray(rows) && rows.length > 0);
+  const steps = 2 * 2;
+  for (const pass of ['conv2d 3×3 1→8 @28×28 s1', 'conv2dBackwardFilter 3×3 1→8 @28×28 s1', 'conv2d 5×5 8→16 @14×14 s1', 'conv2dBackwardInput 5×5 8→16 @14×14 s1']) {
+    const row = rows.find((r) => r.kernel === pass);
+    assert.ok(row, `a row for ${pass} in ${rows.map((r) => r.kernel).join(', ')}`);
+    assert.equal(row.calls, steps, pass);
+    assert.ok(row.flopsPerCall! > 0 && row.seconds >= 0);
+  }
+  assert.equal(rows.find((r) => r.kernel === 'conv2d 3×3 1→8 @28×28 s1')!.flopsPerCall, 2 * 8 * 28 * 28 * 8 * 9);
+  for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1].seconds >= rows[i].seconds, 'rows sorted by time, slowest first');
+});
+
+test('bench --profile prints the per-kernel table after the result line', async () => {
+  const { stdout } = await runOk(['bench', '--model', 'mlp', ...TINY, '--profile']);
+  assert.match(stdout, /Time per kernel over the timed repeats/);
+  assert.match(stdout, /^gemm 8×784·784×512 +\d+ /m);
+  assert.match(stdout, /total in kernels/);
+});
