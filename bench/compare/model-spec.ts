@@ -1,17 +1,44 @@
 /**
- * A Fovea Sequential model described as plain data, so that every other library in the comparison
- * (TensorFlow.js, ConvNetJS, ONNX, PyTorch in a Python process) can rebuild the same network and
- * load the same initial weights. Layouts are Fovea's: NHWC activations, conv kernels
- * [kH, kW, inC, outC], dense kernels [in, out]; converting them is each builder's job.
+ * A Fovea model — Sequential or graph (GraphModel: residual connections) — described as plain
+ * data, so that every other library in the comparison (TensorFlow.js, ConvNetJS, ONNX, PyTorch in
+ * a Python process) can rebuild the same network and load the same initial weights. Layouts are
+ * Fovea's: NHWC activations, conv kernels [kH, kW, inC, outC], dense kernels [in, out]; converting
+ * them is each builder's job.
+ *
+ * Layers come in a topological order (every layer after the layers that feed it); the last one is
+ * the model's output. Each names the layers it takes its input from (`inbound`, 'input' for the
+ * model's input): in a Sequential model, the layer before it. `isChain` tells builders that can only
+ * stack layers (ConvNetJS, tf.sequential) whether they can build the model.
  */
 import { ArgumentError } from '../../src/errors.js';
-import { Activation, type ActivationName, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, type Network, Sequential } from '../../src/nn/index.js';
+import {
+  Activation,
+  type ActivationName,
+  Add,
+  AvgPool2D,
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Dropout,
+  Flatten,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  GraphModel,
+  type Layer,
+  MaxPool2D,
+  type Network,
+  Sequential,
+} from '../../src/nn/index.js';
 import { resolveWindow2D } from '../../src/tensor/index.js';
 
 /** Explicit padding of a 2-D window, in pixels: [top, bottom, left, right]. */
 export type Pads = [number, number, number, number];
 
-export type LayerSpec =
+/** The name `inbound` uses for the model's input. */
+export const SPEC_INPUT = 'input';
+
+/** What a layer computes (LayerSpec without its place in the graph). */
+export type LayerBody =
   | {
       kind: 'conv';
       filters: number;
@@ -38,12 +65,44 @@ export type LayerSpec =
       flattenedFrom: [number, number, number] | null;
     }
   | { kind: 'dropout'; rate: number }
-  | { kind: 'activation'; activation: ActivationName; alpha: number };
+  | { kind: 'activation'; activation: ActivationName; alpha: number }
+  | {
+      /**
+       * Batch normalisation over the last (channel) axis, Fovea's (Keras') semantics: training
+       * normalises with the batch's mean and biased variance and updates
+       * moving ← momentum·moving + (1 − momentum)·batch; inference uses the moving statistics.
+       * PyTorch's momentum is 1 − this one. Weights: gamma (when `scale`), beta (when `center`),
+       * movingMean, movingVariance, each [channels].
+       */
+      kind: 'batchnorm';
+      epsilon: number;
+      momentum: number;
+      center: boolean;
+      scale: boolean;
+      inShape: number[];
+    }
+  | { kind: 'add'; inShape: number[] }
+  | {
+      /** Mean or maximum of each channel over the whole map: [h, w, c] → [c] (keepdims: [1, 1, c]). */
+      kind: 'globalAvgPool' | 'globalMaxPool';
+      keepdims: boolean;
+      inShape: number[];
+    };
+
+export type LayerSpec = LayerBody & {
+  /** The Fovea layer's name (unique in the model). */
+  name: string;
+  /** The names of the layers whose outputs it takes, in order ('input': the model's input). */
+  inbound: string[];
+};
+
+export type WeightName = 'kernel' | 'bias' | 'gamma' | 'beta' | 'movingMean' | 'movingVariance';
 
 export interface WeightSpec {
   /** Index into `layers`. */
   layer: number;
-  name: 'kernel' | 'bias';
+  /** kernel, bias (conv, dense); gamma, beta, movingMean, movingVariance (batchnorm, in that order). */
+  name: WeightName;
   shape: number[];
   /** Offset in float32 elements into the weights file. */
   offset: number;
@@ -71,29 +130,44 @@ function paddingName(p: unknown): 'same' | 'valid' | 'explicit' {
   return p === 'same' || p === 'valid' ? p : 'explicit';
 }
 
+/** The layers of a Sequential or graph model in a topological order, each with the names of its inputs. */
+function layersWithInbound(model: Network): { layer: Layer; inbound: string[] }[] {
+  if (model instanceof GraphModel) return model.layers.map((layer) => ({ layer, inbound: model.inboundNames(layer) }));
+  if (model instanceof Sequential) return model.layers.map((layer, i) => ({ layer, inbound: [i === 0 ? SPEC_INPUT : model.layers[i - 1].name] }));
+  throw new ArgumentError(`model '${model.name}' is neither a Sequential nor a graph model: the comparison harness cannot describe it`);
+}
+
 /** The spec of a built model and its weights concatenated in spec order (float32). */
 export function describeModel(model: Network): { spec: ModelSpec; weights: Float32Array } {
-  if (!(model instanceof Sequential)) {
-    throw new Error(`model '${model.name}' is a graph model: the comparison harness describes only Sequential models to the other libraries`);
-  }
   if (!model.inputShape) throw new ArgumentError(`model '${model.name}' is not built`);
   const layers: LayerSpec[] = [];
   const weights: WeightSpec[] = [];
   const chunks: Float32Array[] = [];
   let offset = 0;
-  let lastFlatten: [number, number, number] | null = null;
-  const addWeight = (layer: number, name: 'kernel' | 'bias', data: ArrayLike<number>, shape: readonly number[]) => {
+  /**
+   * Per layer output (and 'input'): the [h, w, c] map it is a flattening of, in NHWC order, when
+   * it is one (a Flatten, and whatever only passes such a vector on) — a Dense reading it gets
+   * `flattenedFrom`, so that NCHW libraries can permute its kernel's rows.
+   */
+  const flatOrigin = new Map<string, [number, number, number] | null>([[SPEC_INPUT, null]]);
+  const addWeight = (layer: number, name: WeightName, data: ArrayLike<number>, shape: readonly number[]) => {
     weights.push({ layer, name, shape: [...shape], offset });
     chunks.push(Float32Array.from(data));
     offset += data.length;
   };
-  for (const layer of model.layers) {
+  for (const { layer, inbound } of layersWithInbound(model)) {
     const inShape = [...layer.inputShape!];
     const outShape = [...layer.outputShape!];
     const index = layers.length;
+    const place = { name: layer.name, inbound };
+    const origins = inbound.map((n) => flatOrigin.get(n) ?? null);
+    /** The input's flattening origin, for layers that pass a flattened vector on element for element. */
+    const passedOn = origins[0];
+    let origin: [number, number, number] | null = null;
     if (layer instanceof Conv2D) {
       const w = resolveWindow2D(layer.name, inShape[0], inShape[1], layer.kernelSize, layer.strides, layer.padding, layer.dilationRate);
       layers.push({
+        ...place,
         kind: 'conv',
         filters: layer.filters,
         kernel: [...layer.kernelSize],
@@ -108,27 +182,41 @@ export function describeModel(model: Network): { spec: ModelSpec; weights: Float
       });
       addWeight(index, 'kernel', layer.kernel!.value.data, layer.kernel!.value.shape);
       if (layer.bias) addWeight(index, 'bias', layer.bias.value.data, layer.bias.value.shape);
-      lastFlatten = null;
     } else if (layer instanceof MaxPool2D || layer instanceof AvgPool2D) {
       const w = resolveWindow2D(layer.name, inShape[0], inShape[1], layer.poolSize, layer.strides, layer.padding);
-      layers.push({ kind: 'pool', op: layer instanceof MaxPool2D ? 'max' : 'avg', pool: [...layer.poolSize], strides: [...layer.strides], pads: padsOf(w), padding: paddingName(layer.padding), inShape, outShape });
-      lastFlatten = null;
+      layers.push({ ...place, kind: 'pool', op: layer instanceof MaxPool2D ? 'max' : 'avg', pool: [...layer.poolSize], strides: [...layer.strides], pads: padsOf(w), padding: paddingName(layer.padding), inShape, outShape });
     } else if (layer instanceof Flatten) {
-      layers.push({ kind: 'flatten', inShape });
-      lastFlatten = inShape.length === 3 ? [inShape[0], inShape[1], inShape[2]] : null;
+      layers.push({ ...place, kind: 'flatten', inShape });
+      origin = inShape.length === 3 ? [inShape[0], inShape[1], inShape[2]] : null;
     } else if (layer instanceof Dense) {
-      layers.push({ kind: 'dense', units: layer.units, inputs: inShape[0], activation: layer.activation, useBias: layer.useBias, flattenedFrom: lastFlatten });
+      layers.push({ ...place, kind: 'dense', units: layer.units, inputs: inShape[0], activation: layer.activation, useBias: layer.useBias, flattenedFrom: passedOn });
       addWeight(index, 'kernel', layer.kernel!.value.data, layer.kernel!.value.shape);
       if (layer.bias) addWeight(index, 'bias', layer.bias.value.data, layer.bias.value.shape);
-      lastFlatten = null;
     } else if (layer instanceof Dropout) {
-      layers.push({ kind: 'dropout', rate: layer.rate });
+      layers.push({ ...place, kind: 'dropout', rate: layer.rate });
+      origin = passedOn;
     } else if (layer instanceof Activation) {
-      layers.push({ kind: 'activation', activation: layer.activation, alpha: layer.alpha });
-      if (layer.activation !== 'linear') lastFlatten = null;
+      layers.push({ ...place, kind: 'activation', activation: layer.activation, alpha: layer.alpha });
+      if (layer.activation === 'linear') origin = passedOn;
+    } else if (layer instanceof BatchNormalization) {
+      // Its weights are per feature in Fovea's order: on a flattened map, NCHW libraries would have to permute them too.
+      if (passedOn) throw new ArgumentError(`layer '${layer.name}' (BatchNormalization) normalises a flattened feature map: not supported by the comparison benchmark`);
+      layers.push({ ...place, kind: 'batchnorm', epsilon: layer.epsilon, momentum: layer.momentum, center: layer.center, scale: layer.scale, inShape });
+      if (layer.gamma) addWeight(index, 'gamma', layer.gamma.value.data, layer.gamma.value.shape);
+      if (layer.beta) addWeight(index, 'beta', layer.beta.value.data, layer.beta.value.shape);
+      addWeight(index, 'movingMean', layer.movingMean!.value.data, layer.movingMean!.value.shape);
+      addWeight(index, 'movingVariance', layer.movingVariance!.value.data, layer.movingVariance!.value.shape);
+    } else if (layer instanceof Add) {
+      const same = origins.every((o) => (o === null && passedOn === null) || (o !== null && passedOn !== null && o.join() === passedOn.join()));
+      if (!same) throw new ArgumentError(`layer '${layer.name}' (Add) adds flattened and unflattened vectors: not supported by the comparison benchmark`);
+      layers.push({ ...place, kind: 'add', inShape });
+      origin = passedOn;
+    } else if (layer instanceof GlobalAveragePooling2D || layer instanceof GlobalMaxPooling2D) {
+      layers.push({ ...place, kind: layer instanceof GlobalAveragePooling2D ? 'globalAvgPool' : 'globalMaxPool', keepdims: layer.keepdims, inShape });
     } else {
       throw new ArgumentError(`layer '${layer.name}' (${layer.type}) is not supported by the comparison benchmark`);
     }
+    flatOrigin.set(layer.name, origin);
   }
   const all = new Float32Array(offset);
   let at = 0;
@@ -153,8 +241,22 @@ export function describeModel(model: Network): { spec: ModelSpec; weights: Float
 }
 
 /**
+ * Whether every layer takes exactly the output of the layer before it (the first: the model's
+ * input) — what a layer stack (tf.sequential, ConvNetJS, nn.Sequential) can express.
+ */
+export function isChain(spec: ModelSpec): boolean {
+  return spec.layers.every((l, i) => l.inbound.length === 1 && l.inbound[0] === (i === 0 ? SPEC_INPUT : spec.layers[i - 1].name));
+}
+
+/** Whether a weight is trained (the moving statistics of batch normalisation are not). */
+export function isTrainable(name: WeightName): boolean {
+  return name !== 'movingMean' && name !== 'movingVariance';
+}
+
+/**
  * The layers with the final softmax removed (so the network outputs logits): the last Dense's
- * activation becomes linear, or a final softmax Activation layer is dropped.
+ * activation becomes linear, or a final softmax Activation layer is dropped (the last layer is the
+ * output, which no other layer reads).
  */
 export function logitLayers(spec: ModelSpec): LayerSpec[] {
   const layers = spec.layers.map((l) => ({ ...l })) as LayerSpec[];
@@ -165,19 +267,23 @@ export function logitLayers(spec: ModelSpec): LayerSpec[] {
   return layers;
 }
 
+export type LayerWeights = { [K in WeightName]?: Float32Array } & { kernelShape?: number[] };
+
 /** The weights of layer `index` by name, as views into `all`. */
-export function layerWeights(spec: ModelSpec, all: Float32Array, index: number): { kernel?: Float32Array; bias?: Float32Array; kernelShape?: number[] } {
-  const out: { kernel?: Float32Array; bias?: Float32Array; kernelShape?: number[] } = {};
+export function layerWeights(spec: ModelSpec, all: Float32Array, index: number): LayerWeights {
+  const out: LayerWeights = {};
   for (const w of spec.weights) {
     if (w.layer !== index) continue;
     const size = w.shape.reduce((a, b) => a * b, 1);
-    const view = all.subarray(w.offset, w.offset + size);
-    if (w.name === 'kernel') {
-      out.kernel = view;
-      out.kernelShape = w.shape;
-    } else out.bias = view;
+    out[w.name] = all.subarray(w.offset, w.offset + size);
+    if (w.name === 'kernel') out.kernelShape = w.shape;
   }
   return out;
+}
+
+/** The weight specs of layer `index`, in spec order (the order Keras-style libraries list them in). */
+export function layerWeightSpecs(spec: ModelSpec, index: number): WeightSpec[] {
+  return spec.weights.filter((w) => w.layer === index);
 }
 
 /** Conv kernel [kH, kW, inC, outC] → [outC, inC, kH, kW] (ONNX, PyTorch). */

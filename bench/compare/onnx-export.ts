@@ -5,9 +5,11 @@
  * generated from ONNX's own onnx.proto), passed in so that this file does not need it installed.
  *
  * Conversions at the boundary, as DESIGN.md asks: conv kernels [kH, kW, inC, outC] → OIHW; the
- * Dense after a Flatten gets its rows permuted from NHWC to NCHW flatten order; Dropout is dropped.
+ * Dense after a Flatten gets its rows permuted from NHWC to NCHW flatten order; Dropout is dropped;
+ * batch normalisation runs in inference mode on its moving statistics. Graph specs (skip
+ * connections) become the same ONNX graph: each layer reads the values its `inbound` names.
  */
-import { convKernelToOIHW, denseRowsToCHW, layerWeights, type ModelSpec } from './model-spec.js';
+import { convKernelToOIHW, denseRowsToCHW, layerWeights, type ModelSpec, SPEC_INPUT } from './model-spec.js';
 
 /** The `onnx` namespace of the npm package onnx-proto (untyped here: the package is optional). */
 export type OnnxProto = any;
@@ -61,7 +63,11 @@ export function exportOnnx(onnx: OnnxProto, spec: ModelSpec, weights: Float32Arr
     }
   };
 
+  // The ONNX value each spec layer's output is (graph specs read them by inbound name).
+  const outputs = new Map<string, string>([[SPEC_INPUT, 'input']]);
   spec.layers.forEach((layer, index) => {
+    current = outputs.get(layer.inbound[0])!;
+    if (current === undefined) throw new Error(`layer '${layer.name}' reads '${layer.inbound[0]}', which comes later or does not exist`);
     switch (layer.kind) {
       case 'conv': {
         const w = layerWeights(spec, weights, index);
@@ -96,7 +102,28 @@ export function exportOnnx(onnx: OnnxProto, spec: ModelSpec, weights: Float32Arr
       case 'activation':
         activation(layer.activation, layer.alpha);
         break;
+      case 'batchnorm': {
+        // Inference: the moving statistics (ONNX's BatchNormalization in inference mode); channels are axis 1 in NCHW (and [N, C]).
+        const w = layerWeights(spec, weights, index);
+        const channels = layer.inShape[layer.inShape.length - 1];
+        const scale = w.gamma ?? new Float32Array(channels).fill(1);
+        const bias = w.beta ?? new Float32Array(channels);
+        const inputs = [current, tensor(fresh('bn_scale'), scale, [channels]), tensor(fresh('bn_bias'), bias, [channels]), tensor(fresh('bn_mean'), w.movingMean!, [channels]), tensor(fresh('bn_var'), w.movingVariance!, [channels])];
+        node('BatchNormalization', inputs, [float('epsilon', layer.epsilon)]);
+        break;
+      }
+      case 'add': {
+        const inputs = layer.inbound.map((name) => outputs.get(name)!);
+        node(inputs.length === 2 ? 'Add' : 'Sum', inputs);
+        break;
+      }
+      case 'globalAvgPool':
+      case 'globalMaxPool':
+        node(layer.kind === 'globalAvgPool' ? 'GlobalAveragePool' : 'GlobalMaxPool', [current]); // [N, C, 1, 1]
+        if (!layer.keepdims) node('Flatten', [current], [int('axis', 1)]);
+        break;
     }
+    outputs.set(layer.name, current);
   });
   if (!spec.endsWithSoftmax) node('Softmax', [current], [int('axis', -1)]);
   // Name the graph output.

@@ -4,8 +4,10 @@ Speaks the protocol of bench/compare/protocol.ts: one JSON request per line on s
 reply per line on file descriptor 3. Rebuilds the Fovea model from spec.json (layers, NHWC
 shapes) and loads the same initial weights from weights.f32 (Fovea layouts, converted here:
 conv kernels [kH, kW, inC, outC] -> [outC, inC, kH, kW]; a Dense after a Flatten gets its rows
-permuted from (h, w, c) to PyTorch's (c, h, w) flatten order). Inputs are transposed to NCHW
-once, before timing.
+permuted from (h, w, c) to PyTorch's (c, h, w) flatten order; batch normalisation gets its moving
+statistics and PyTorch's momentum, 1 - Fovea's). A spec whose layers form a chain becomes an
+nn.Sequential; a graph (skip connections) a GraphNet, which runs the layers in the spec's
+topological order. Inputs are transposed to NCHW once, before timing.
 
 Run with `python3 torch_runner.py --probe` to print what is importable as one JSON line.
 """
@@ -76,16 +78,56 @@ def logit_layers(spec):
     return layers
 
 
+def graph_module_class(torch):
+    nn = torch.nn
+
+    class GraphNet(nn.Module):
+        """Runs the layers of a graph spec in order; layer i reads the outputs of `inbound[i]` (-1: the input)."""
+
+        def __init__(self, layers, inbound, is_add):
+            super().__init__()
+            self.layers = nn.ModuleList(layers)
+            self.inbound = [list(ins) for ins in inbound]
+            self.is_add = list(is_add)
+            # Drop each output after its last reader, so the graph keeps only what it still needs.
+            last_use = {}
+            for i, ins in enumerate(self.inbound):
+                for k in ins:
+                    last_use[k] = i
+            self.free_after = [[k for k in set(ins) if last_use[k] == i and k >= 0] for i, ins in enumerate(self.inbound)]
+
+        def forward(self, x):
+            values = {-1: x}
+            out = x
+            for i, layer in enumerate(self.layers):
+                ins = [values[k] for k in self.inbound[i]]
+                if self.is_add[i]:
+                    out = ins[0]
+                    for t in ins[1:]:
+                        out = out + t
+                else:
+                    out = layer(ins[0])
+                values[i] = out
+                for k in self.free_after[i]:
+                    del values[k]
+            return out
+
+    return GraphNet
+
+
 def build_torch_model(torch, spec, weights):
+    """nn.Sequential when every layer reads the previous one (as before graph specs), else a GraphNet."""
     import numpy as np
 
     nn = torch.nn
-    modules = []
     by_layer = {}
     for w in spec["weights"]:
         size = int(np.prod(w["shape"]))
         by_layer.setdefault(w["layer"], {})[w["name"]] = (weights[w["offset"] : w["offset"] + size].reshape(w["shape"]))
-    for index, layer in enumerate(logit_layers(spec)):
+    layers = logit_layers(spec)
+    per_layer = []  # the modules of each spec layer, in order
+    for index, layer in enumerate(layers):
+        modules = []
         kind = layer["kind"]
         if kind == "conv":
             top, bottom, left, right = layer["pads"]
@@ -134,7 +176,48 @@ def build_torch_model(torch, spec, weights):
             modules.append(nn.Dropout(layer["rate"]))
         elif kind == "activation":
             modules += activation(nn, layer["activation"], layer.get("alpha", 0.3))
-    return nn.Sequential(*modules)
+        elif kind == "batchnorm":
+            # Fovea (Keras): moving = momentum*moving + (1-momentum)*batch; PyTorch: moving = (1-m)*moving + m*batch.
+            rank = len(layer["inShape"])
+            if rank not in (1, 3):
+                raise ValueError(f"batch normalisation of rank-{rank} inputs is not supported")
+            make = nn.BatchNorm2d if rank == 3 else nn.BatchNorm1d
+            channels = layer["inShape"][-1]
+            bn = make(channels, eps=layer["epsilon"], momentum=1.0 - layer["momentum"], affine=True, track_running_stats=True)
+            w = by_layer[index]
+            if layer["scale"]:
+                bn.weight.data = torch.from_numpy(w["gamma"].copy())
+            else:
+                bn.weight.data = torch.ones(channels)
+                bn.weight.requires_grad_(False)
+            if layer["center"]:
+                bn.bias.data = torch.from_numpy(w["beta"].copy())
+            else:
+                bn.bias.data = torch.zeros(channels)
+                bn.bias.requires_grad_(False)
+            bn.running_mean.copy_(torch.from_numpy(w["movingMean"].copy()))
+            bn.running_var.copy_(torch.from_numpy(w["movingVariance"].copy()))
+            modules.append(bn)
+        elif kind == "add":
+            pass  # GraphNet sums the inputs
+        elif kind in ("globalAvgPool", "globalMaxPool"):
+            modules.append(nn.AdaptiveAvgPool2d(1) if kind == "globalAvgPool" else nn.AdaptiveMaxPool2d(1))
+            if not layer["keepdims"]:
+                modules.append(nn.Flatten())
+        else:
+            raise ValueError(f"layer kind {kind!r} is not supported")
+        per_layer.append(modules)
+
+    chain = all(len(l["inbound"]) == 1 and l["inbound"][0] == ("input" if i == 0 else layers[i - 1]["name"]) for i, l in enumerate(layers))
+    if chain:
+        return nn.Sequential(*[m for modules in per_layer for m in modules])
+    index_of = {l["name"]: i for i, l in enumerate(layers)}
+    inbound = [[-1 if n == "input" else index_of[n] for n in l["inbound"]] for l in layers]
+    for i, ins in enumerate(inbound):
+        if any(k >= i for k in ins):
+            raise ValueError(f"layer {layers[i]['name']!r} reads a later layer: the spec is not in topological order")
+    is_add = [l["kind"] == "add" for l in layers]
+    return graph_module_class(torch)([nn.Sequential(*modules) for modules in per_layer], inbound, is_add)
 
 
 class Session:
@@ -195,6 +278,12 @@ class Session:
         self.loss_fn = torch.nn.CrossEntropyLoss()
         self.cursor = 0
         self.notes.append(f"torch.set_num_threads({self.threads}); NCHW (inputs transposed once, before timing)")
+        if any(layer["kind"] == "batchnorm" for layer in spec["layers"]):
+            self.notes.append(
+                "BatchNorm2d with momentum 1 - Fovea's; train() for training steps (batch statistics), eval() for inference "
+                "(the initial moving statistics, as Fovea's inference process); PyTorch updates its running variance with the "
+                "unbiased batch variance, Fovea with the biased one (no effect on loss@0 or max|dp|)"
+            )
 
     def info(self):
         return {"versions": self.versions, "threads": self.threads, "notes": self.notes, "unsupported": self.unsupported}

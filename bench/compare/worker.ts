@@ -14,7 +14,7 @@ import { createZooModel } from '../../src/models/zoo.js';
 import { Adam } from '../../src/optim/index.js';
 import { Rng, Tensor } from '../../src/tensor/index.js';
 import { createTrainStep, predict } from '../../src/train/index.js';
-import { type LayerSpec, layerWeights, logitLayers, type ModelSpec, nhwcToNchw } from './model-spec.js';
+import { isChain, isTrainable, type LayerSpec, layerWeights, layerWeightSpecs, logitLayers, type ModelSpec, nhwcToNchw, SPEC_INPUT } from './model-spec.js';
 import { exportOnnx } from './onnx-export.js';
 import { imageSize, type ModelSection, type Reply, type Request, type RunnerConfig, type RunResult, type Section, type SetupInfo, type TaskName } from './protocol.js';
 
@@ -166,7 +166,8 @@ async function foveaSession(runner: RunnerConfig, section: Section): Promise<Ses
 // ---------------------------------------------------------------------------------------------
 // TensorFlow.js (cpu or wasm backend)
 
-function tfjsLayers(tf: Any, spec: ModelSpec): Any[] {
+/** The TensorFlow.js layer of one spec layer (Keras semantics, channels-last like Fovea). */
+function tfjsLayer(tf: Any, l: LayerSpec, first: object): Any {
   const L = tf.layers;
   const act = (a: string) => {
     if (a === 'leakyRelu') throw unsupported('leakyRelu inside a layer has no TensorFlow.js equivalent here');
@@ -176,25 +177,71 @@ function tfjsLayers(tf: Any, spec: ModelSpec): Any[] {
     if (p === 'explicit') throw unsupported('explicit padding has no TensorFlow.js layer equivalent');
     return p;
   };
-  return logitLayers(spec).map((l: LayerSpec, i) => {
-    const first = i === 0 ? { inputShape: spec.inputShape } : {};
-    switch (l.kind) {
-      case 'conv':
-        return L.conv2d({ ...first, filters: l.filters, kernelSize: l.kernel, strides: l.strides, dilationRate: l.dilation, padding: padding(l.padding), activation: act(l.activation), useBias: l.useBias });
-      case 'pool': {
-        const args = { ...first, poolSize: l.pool, strides: l.strides, padding: padding(l.padding) };
-        return l.op === 'max' ? L.maxPooling2d(args) : L.averagePooling2d(args);
-      }
-      case 'flatten':
-        return L.flatten(first);
-      case 'dense':
-        return L.dense({ ...first, units: l.units, activation: act(l.activation), useBias: l.useBias });
-      case 'dropout':
-        return L.dropout({ ...first, rate: l.rate });
-      case 'activation':
-        return l.activation === 'leakyRelu' ? L.leakyReLU({ ...first, alpha: l.alpha }) : L.activation({ ...first, activation: l.activation });
+  switch (l.kind) {
+    case 'conv':
+      return L.conv2d({ ...first, filters: l.filters, kernelSize: l.kernel, strides: l.strides, dilationRate: l.dilation, padding: padding(l.padding), activation: act(l.activation), useBias: l.useBias });
+    case 'pool': {
+      const args = { ...first, poolSize: l.pool, strides: l.strides, padding: padding(l.padding) };
+      return l.op === 'max' ? L.maxPooling2d(args) : L.averagePooling2d(args);
     }
+    case 'flatten':
+      return L.flatten(first);
+    case 'dense':
+      return L.dense({ ...first, units: l.units, activation: act(l.activation), useBias: l.useBias });
+    case 'dropout':
+      return L.dropout({ ...first, rate: l.rate });
+    case 'activation':
+      return l.activation === 'leakyRelu' ? L.leakyReLU({ ...first, alpha: l.alpha }) : L.activation({ ...first, activation: l.activation });
+    case 'batchnorm':
+      // Keras momentum, as Fovea's: moving ← momentum·moving + (1 − momentum)·batch.
+      return L.batchNormalization({ ...first, axis: -1, momentum: l.momentum, epsilon: l.epsilon, center: l.center, scale: l.scale });
+    case 'add':
+      return L.add(first);
+    case 'globalAvgPool':
+    case 'globalMaxPool':
+      if (l.keepdims) throw unsupported('global pooling with keepdims has no TensorFlow.js layer equivalent');
+      return l.kind === 'globalAvgPool' ? L.globalAveragePooling2d(first) : L.globalMaxPooling2d(first);
+  }
+}
+
+/**
+ * The model in TensorFlow.js, outputting logits, with Fovea's initial weights: a tf.sequential
+ * when the layers form a chain, else a functional tf.model wired by each layer's inbound names.
+ */
+function tfjsModel(tf: Any, spec: ModelSpec, weights: Float32Array): Any {
+  const layers = logitLayers(spec);
+  const made: Any[] = [];
+  let model: Any;
+  if (isChain(spec)) {
+    layers.forEach((l, i) => made.push(tfjsLayer(tf, l, i === 0 ? { inputShape: spec.inputShape } : {})));
+    model = tf.sequential({ layers: made });
+  } else {
+    const input = tf.input({ shape: spec.inputShape });
+    const outputs = new Map<string, Any>([[SPEC_INPUT, input]]);
+    for (const l of layers) {
+      const layer = tfjsLayer(tf, l, {});
+      const inputs = l.inbound.map((name) => outputs.get(name));
+      outputs.set(l.name, layer.apply(inputs.length === 1 ? inputs[0] : inputs));
+      made.push(layer);
+    }
+    model = tf.model({ inputs: input, outputs: outputs.get(layers[layers.length - 1].name) });
+  }
+  // Weights layer by layer, in each layer's own order (kernel, bias; gamma, beta, moving mean, moving variance).
+  made.forEach((layer, i) => {
+    const specs = layerWeightSpecs(spec, i);
+    const want = layer.getWeights().map((t: Any) => t.shape as number[]);
+    if (want.length !== specs.length) throw new Error(`layer ${layers[i].name}: fovea has ${specs.length} weights, tfjs ${want.length}`);
+    if (!specs.length) return;
+    layer.setWeights(
+      specs.map((w, k) => {
+        if (want[k].join() !== w.shape.join()) throw new Error(`layer ${layers[i].name} weight ${w.name}: fovea [${w.shape}] vs tfjs [${want[k]}]`);
+        return tf.tensor(weights.subarray(w.offset, w.offset + w.shape.reduce((a, b) => a * b, 1)), w.shape);
+      }),
+    );
   });
+  const trainable = spec.weights.filter((w) => isTrainable(w.name)).length;
+  if (model.trainableWeights.length !== trainable) throw new Error(`trainable weight count differs: fovea ${trainable}, tfjs ${model.trainableWeights.length}`);
+  return model;
 }
 
 async function tfjsSession(runner: RunnerConfig, section: Section): Promise<Session> {
@@ -232,16 +279,7 @@ async function tfjsSession(runner: RunnerConfig, section: Section): Promise<Sess
 
   const data = loadModelData(section);
   const { spec } = data;
-  const model = tf.sequential({ layers: tfjsLayers(tf, spec) });
-  const targets = model.trainableWeights;
-  if (targets.length !== spec.weights.length) throw new Error(`weight count differs: fovea ${spec.weights.length}, tfjs ${targets.length}`);
-  model.setWeights(
-    spec.weights.map((w, i) => {
-      const want: number[] = targets[i].shape;
-      if (want.join() !== w.shape.join()) throw new Error(`weight ${i}: fovea [${w.shape}] vs tfjs [${want}]`);
-      return tf.tensor(data.weights.subarray(w.offset, w.offset + w.shape.reduce((a, b) => a * b, 1)), w.shape);
-    }),
-  );
+  const model = tfjsModel(tf, spec, data.weights);
   const shape = [section.batchSize, ...spec.inputShape];
   const xs = data.trainX.map((x) => tf.tensor(x, shape));
   const ys = data.trainY.map((y) => tf.oneHot(tf.tensor1d(y, 'int32'), spec.numClasses).toFloat());
@@ -279,6 +317,7 @@ function convnetjsDefs(spec: ModelSpec, notes: string[]): Any[] {
   const [h, w, c] = spec.inputShape;
   const defs: Any[] = [{ type: 'input', out_sx: w, out_sy: h, out_depth: c }];
   const layers = spec.layers;
+  if (!isChain(spec)) throw unsupported('graph models (skip connections: Add) have no ConvNetJS equivalent: its Net is a stack of layers');
   const actName = (a: string) => {
     if (a === 'linear') return undefined;
     if (a === 'relu' || a === 'sigmoid' || a === 'tanh') return a;
@@ -316,6 +355,13 @@ function convnetjsDefs(spec: ModelSpec, notes: string[]): Any[] {
         if (l.activation === 'softmax' && last) break;
         defs.push({ type: actName(l.activation) });
         break;
+      case 'batchnorm':
+        throw unsupported('ConvNetJS has no batch normalisation layer');
+      case 'globalAvgPool':
+      case 'globalMaxPool':
+        throw unsupported('ConvNetJS has no global pooling layer');
+      case 'add':
+        throw unsupported('ConvNetJS has no Add layer (skip connections)');
     }
   });
   if (defs[defs.length - 1].type !== 'softmax') throw unsupported('ConvNetJS needs the model to end in a Dense softmax classifier');

@@ -1,6 +1,7 @@
 import { UnknownNameError } from '../errors.js';
 import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, type Network, Sequential } from '../nn/index.js';
 import type { Shape } from '../tensor/index.js';
+import { cifarFast } from './cifar-fast.js';
 import { cifarResNet } from './resnet.js';
 import { vggSmall } from './vgg.js';
 
@@ -118,6 +119,11 @@ const zoo: Record<string, ZooEntry> = {
     description: 'A small VGG: 2×(conv 3×3 → BN → ReLU) at 64, 128, 256 filters, each pair then max pool 2 → global average pool → dropout .3 → dense',
     inputShape: CIFAR_SHAPE,
     create: vggSmall,
+  },
+  'cifar-fast': {
+    description: 'Fovea\'s fast CIFAR net (after airbench): conv → pool → BN → ReLU stages of 32, 64, 128, 256 filters, global max pool → dense',
+    inputShape: CIFAR_SHAPE,
+    create: cifarFast,
   },
   resnet20: {
     description: 'ResNet-20 for CIFAR (He et al. 2015): conv 16 → 3 stages × 3 basic blocks (16, 32, 64 filters, BN, 1×1 projection shortcuts) → global average pool → dense',

@@ -32,6 +32,17 @@ describe('zoo: residual and VGG networks for CIFAR', () => {
     assert.ok(zooNames().includes('resnet20') && zooNames().includes('vgg-small'));
   });
 
+  test('cifar-fast: conv → pool → BN → ReLU stages of 32, 64, 128, 256 filters; 6 convs, 4 pools, global max pool; builds for 28×28×1 too', () => {
+    const model = createZooModel('cifar-fast');
+    assert.equal(model.layers.filter((l) => l.type === 'Conv2D').length, 6);
+    assert.equal(model.layers.filter((l) => l.type === 'MaxPool2D').length, 4);
+    assert.deepEqual(model.layers.at(-3)!.outputShape, [2, 2, 256]);
+    // convs 864 + 18,432 + 36,864 + 73,728 + 147,456 + 294,912; BN 4 × (32 + 64 + 64 + 128 + 128 + 256); dense 2,570
+    assert.equal(model.countParameters(), 577_514);
+    const grey = createZooModel('cifar-fast', { inputShape: [28, 28, 1] });
+    assert.deepEqual(grey.outputShape, [10]);
+  });
+
   test('a small CIFAR ResNet (depth 8, 16×16 input) learns a fixed random batch: the loss falls over 15 Adam steps', () => {
     const model = cifarResNet(8, { inputShape: [16, 16, 3], numClasses: 4 }).build({ seed: 1 });
     const { x, labels } = randomBatch(model, 8, new Rng(2));
