@@ -23,6 +23,12 @@ export interface EpochLogs {
   learningRate: number;
   seconds: number;
   imagesPerSecond: number;
+  /**
+   * Of `seconds`, the time spent preparing batches — taking them from the dataset (bytes to
+   * [0, 1]), augmenting and normalising them — instead of training on them. Near 0 when data
+   * never starves the training step.
+   */
+  dataSeconds?: number;
 }
 
 export interface FitOptions {
@@ -180,12 +186,21 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
     let step = 0;
     let learningRate = optimizer.learningRate;
     const state = (): ProgressState => ({ epoch: e + 1, epochs, batch: step, batches: steps, images: seen, elapsedSeconds: now() - start, loss: seen ? lossSum / seen : 0, accuracy: seen ? correct / seen : 0 });
-    for (const batch of batches(train, { batchSize, shuffle: options.shuffle ?? true, rng: shuffleRng })) {
+    let dataSeconds = 0;
+    const epochBatches = batches(train, { batchSize, shuffle: options.shuffle ?? true, rng: shuffleRng })[Symbol.iterator]();
+    for (;;) {
+      const fetchStart = now();
+      const next = epochBatches.next();
+      dataSeconds += now() - fetchStart;
+      if (next.done) break;
+      const batch = next.value;
       learningRate = learningRateAt(e);
       optimizer.learningRate = learningRate;
       // One scope per step: the backend reclaims every intermediate when it ends.
       const { loss, batchCorrect } = onBackend(() => backend.scope(() => {
+        const prepareStart = now();
         const x = normalizeBatch(options.augment ? augmentBatch(options.augment, batch.x, augmentRng) : batch.x, model.inputNormalization);
+        dataSeconds += now() - prepareStart;
         let logits = x;
         const { value, grads } = valueAndGrads(() => {
           logits = model.forward(x, { training: true, rng: dropoutRng, logits: true });
@@ -213,7 +228,7 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
       bar?.update(state());
     }
     const seconds = now() - start;
-    const logs: EpochLogs = { epoch, loss: lossSum / seen, accuracy: correct / seen, learningRate, seconds, imagesPerSecond: seen / seconds };
+    const logs: EpochLogs = { epoch, loss: lossSum / seen, accuracy: correct / seen, learningRate, seconds, imagesPerSecond: seen / seconds, dataSeconds };
     if (options.validationData) {
       const val = onBackend(() => evaluate(model, options.validationData!, { batchSize: Math.max(batchSize, 256) }));
       logs.valLoss = val.loss;

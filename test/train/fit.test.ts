@@ -93,3 +93,25 @@ test('the progress bar shows batches done/total, elapsed, ETA, images/s, loss an
   assert.equal(lines.length, 1 + 3 + 1);
   assert.match(lines.at(-1)!, /^100\/100 \[=+\] 10s - 100 img\/s/);
 });
+
+test('fit reports per epoch how long preparing batches took (dataSeconds): the time an augmentation spends is counted there, and it never exceeds the epoch', async () => {
+  const model = createZooModel('mlp', { seed: 3 });
+  let clock = 0;
+  let augmentCalls = 0;
+  const logs = await fit(model, take(train, 64), {
+    epochs: 2,
+    batchSize: 16,
+    now: () => clock,
+    // Each augmentation "takes" 5 s on the fake clock; nothing else advances it.
+    augment: (x) => {
+      augmentCalls++;
+      clock += 5;
+      return x;
+    },
+  });
+  assert.equal(augmentCalls, 8);
+  for (const epoch of logs) {
+    assert.equal(epoch.dataSeconds, 20, `epoch ${epoch.epoch}`);
+    assert.ok(epoch.dataSeconds! <= epoch.seconds);
+  }
+});
