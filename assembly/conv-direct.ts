@@ -15,7 +15,7 @@
 // src/backend/wasm/conv-direct.ts, which must agree):
 //   spill (128 B) | offs: patch i32 (to 64 B) | packed filter: nb·patch·8 f32 (to 64 B) | window
 
-import { gemmWorkspaceBytes } from './gemm';
+import { gemmWorkspaceBytes, storeTile } from './gemm';
 import { copyF32, zeroF32 } from './util';
 
 /** Output pixels per forward tile (consecutive pixels of one output row). */
@@ -164,32 +164,8 @@ function forwardTile(x0: usize, ps: usize, offs: usize, patch: i32, wp: usize, y
     c31 = f32x4.add(c31, f32x4.mul(a, w1));
     wp += 32;
   }
-  if (np == PX && nc == CB) {
-    v128.store(y, c00);
-    v128.store(y, c01, 16);
-    y += ldy;
-    v128.store(y, c10);
-    v128.store(y, c11, 16);
-    y += ldy;
-    v128.store(y, c20);
-    v128.store(y, c21, 16);
-    y += ldy;
-    v128.store(y, c30);
-    v128.store(y, c31, 16);
-    return;
-  }
-  v128.store(spill, c00);
-  v128.store(spill, c01, 16);
-  v128.store(spill, c10, 32);
-  v128.store(spill, c11, 48);
-  v128.store(spill, c20, 64);
-  v128.store(spill, c21, 80);
-  v128.store(spill, c30, 96);
-  v128.store(spill, c31, 112);
-  for (let i = 0; i < np; i++) {
-    const row = y + <usize>i * ldy;
-    for (let j = 0; j < nc; j++) store<f32>(row + (<usize>j << 2), load<f32>(spill + (<usize>(i * CB + j) << 2)));
-  }
+  // The tile store of gemm's micro-kernel: whole tiles directly, edge tiles through `spill`.
+  storeTile(c00, c01, c10, c11, c20, c21, c30, c31, y, <i32>(ldy >> 2), np, nc, false, spill);
 }
 
 /**

@@ -123,7 +123,7 @@ function microKernelRowsA(a: usize, lda: usize, mr: i32, bp: usize, kc: i32, c: 
 // Writes (or adds) a 4×8 tile held in eight f32x4 values to C: rows < mr, columns < nr.
 // @ts-ignore: decorator
 @inline
-function storeTile(
+export function storeTile(
   c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
   c: usize, ldc: i32, mr: i32, nr: i32, add: bool, scratch: usize,
 ): void {
