@@ -52,6 +52,7 @@ Learning-rate schedules (--schedule HEAD[:KEY=VALUE,...]) shape the --lr base ra
   exponential:gamma=G                 × G per epoch, applied smoothly at every step
   cosine[:warmup=EPOCHS][,min=LR]     linear warm-up over EPOCHS (may be fractional), then cosine decay to LR (default 0)
   onecycle[:pct=P][,div=D][,final=F]  from lr/D up to lr over fraction P of the run, then down to lr/(D·F) (P 0.3, D 25, F 1e4)
+  inverse-time:decay=D                lr/(1 + D·step): the legacy \`decay\` of Keras optimizers
 
 Callbacks watch --monitor (val_loss by default, which needs --validation-split or --eval-every-epoch):
   --early-stopping ${EARLY_STOPPING_FORM}

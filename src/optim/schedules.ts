@@ -31,6 +31,7 @@ export const SCHEDULE_FORMS = [
   'exponential:gamma=G',
   'cosine[:warmup=EPOCHS][,min=LR]',
   'onecycle[:pct=P][,div=D][,final=F]',
+  'inverse-time:decay=D',
 ] as const;
 
 const formatNumber = (x: number): string => String(x);
@@ -61,6 +62,20 @@ export function exponentialSchedule(options: { gamma: number }): LearningRateSch
     name: 'exponential',
     learningRate: (base, { step, stepsPerEpoch }) => base * Math.pow(gamma, step / stepsPerEpoch),
     getConfig: () => ({ name: 'exponential', gamma, spec: `exponential:gamma=${formatNumber(gamma)}` }),
+  };
+}
+
+/**
+ * Keras' legacy `decay` argument of its optimizers: base / (1 + decay·step), falling a little at
+ * every step (the Keras CIFAR-10 example uses RMSprop(1e-4, decay=1e-6)).
+ */
+export function inverseTimeSchedule(options: { decay: number }): LearningRateSchedule {
+  const { decay } = options;
+  checkRange('inverse-time schedule: decay', decay, 0, Infinity, true, false);
+  return {
+    name: 'inverse-time',
+    learningRate: (base, { step }) => base / (1 + decay * step),
+    getConfig: () => ({ name: 'inverse-time', decay, spec: `inverse-time:decay=${formatNumber(decay)}` }),
   };
 }
 
@@ -176,7 +191,7 @@ export function checkSpecKeys(parsed: ParsedSpec, allowed: readonly string[], sp
 export function parseSchedule(spec: string): LearningRateSchedule {
   const expected = `one of ${SCHEDULE_FORMS.join(' | ')}`;
   const parsed = parseSpec(spec, expected);
-  const keys: Record<string, readonly string[]> = { constant: [], step: ['every', 'gamma'], exponential: ['gamma'], cosine: ['warmup', 'min'], onecycle: ['pct', 'div', 'final'] };
+  const keys: Record<string, readonly string[]> = { constant: [], step: ['every', 'gamma'], exponential: ['gamma'], cosine: ['warmup', 'min'], onecycle: ['pct', 'div', 'final'], 'inverse-time': ['decay'] };
   const allowed = keys[parsed.head];
   if (!allowed) throw new ArgumentError(`'${spec}': unknown schedule '${parsed.head}'; expected ${expected}`);
   checkSpecKeys(parsed, allowed, spec, expected);
@@ -199,6 +214,9 @@ export function parseSchedule(spec: string): LearningRateSchedule {
     case 'exponential':
       if (values.gamma === undefined) throw new ArgumentError(`'${spec}': the exponential schedule needs gamma=G; expected ${expected}`);
       return withForm(() => exponentialSchedule({ gamma: values.gamma! }));
+    case 'inverse-time':
+      if (values.decay === undefined) throw new ArgumentError(`'${spec}': the inverse-time schedule needs decay=D; expected ${expected}`);
+      return withForm(() => inverseTimeSchedule({ decay: values.decay! }));
     case 'cosine':
       return withForm(() => cosineSchedule({ warmupEpochs: values.warmup, minLearningRate: values.min }));
     default:

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ArgumentError } from '../../src/errors.js';
-import { constantSchedule, cosineSchedule, exponentialSchedule, oneCycleSchedule, parseSchedule, SCHEDULE_FORMS, type SchedulePosition, stepSchedule } from '../../src/optim/index.js';
+import { constantSchedule, cosineSchedule, exponentialSchedule, inverseTimeSchedule, oneCycleSchedule, parseSchedule, SCHEDULE_FORMS, type SchedulePosition, stepSchedule } from '../../src/optim/index.js';
 
 /** Position of global step `step` in a run of `epochs` epochs of `stepsPerEpoch` steps. */
 const at = (step: number, stepsPerEpoch = 10, epochs = 10): SchedulePosition => ({ step, epoch: Math.floor(step / stepsPerEpoch), stepsPerEpoch, epochs });
@@ -56,18 +56,18 @@ test('one-cycle over 100 steps (pct 0.3, div 25, final 1e4): starts at base/25, 
 });
 
 test('parseSchedule reads every documented form, and its config gives back a spec that parses to the same schedule', () => {
-  const specs = ['constant', 'step:every=3', 'step:every=2,gamma=0.5', 'exponential:gamma=0.95', 'cosine', 'cosine:warmup=2', 'cosine:warmup=0.5,min=1e-5', 'onecycle', 'onecycle:pct=0.25,div=10,final=100'];
+  const specs = ['constant', 'step:every=3', 'step:every=2,gamma=0.5', 'exponential:gamma=0.95', 'cosine', 'cosine:warmup=2', 'cosine:warmup=0.5,min=1e-5', 'onecycle', 'onecycle:pct=0.25,div=10,final=100', 'inverse-time:decay=1e-6'];
   for (const spec of specs) {
     const sched = parseSchedule(spec);
     const again = parseSchedule(String(sched.getConfig().spec));
     for (const s of [0, 7, 33, 99]) assert.equal(again.learningRate(0.1, at(s)), sched.learningRate(0.1, at(s)), `${spec} at ${s}`);
   }
   assert.equal(parseSchedule(' cosine : warmup = 2 ').getConfig().warmupEpochs, 2, 'spaces are allowed');
-  assert.equal(SCHEDULE_FORMS.length, 5);
+  assert.equal(SCHEDULE_FORMS.length, 6);
 });
 
 test('wrong schedule forms are ArgumentErrors that quote the input and list the expected forms', () => {
-  const bad = ['', 'cosin', 'cosine:', 'cosine:warmup', 'cosine:warmup=x', 'cosine:warmpu=2', 'cosine:warmup=1,warmup=2', 'step', 'step:every=0', 'step:every=1.5', 'step:every=2,gamma=2', 'exponential', 'exponential:gamma=0', 'onecycle:pct=1', 'constant:x=1', 'cosine:warmup=-1'];
+  const bad = ['', 'cosin', 'cosine:', 'cosine:warmup', 'cosine:warmup=x', 'cosine:warmpu=2', 'cosine:warmup=1,warmup=2', 'step', 'step:every=0', 'step:every=1.5', 'step:every=2,gamma=2', 'exponential', 'exponential:gamma=0', 'onecycle:pct=1', 'constant:x=1', 'cosine:warmup=-1', 'inverse-time', 'inverse-time:decay=-1'];
   for (const spec of bad) {
     assert.throws(
       () => parseSchedule(spec),
@@ -75,4 +75,12 @@ test('wrong schedule forms are ArgumentErrors that quote the input and list the 
       `'${spec}'`,
     );
   }
+});
+
+test('inverse-time (Keras legacy decay): base/(1 + decay·step), step counted over the whole run', () => {
+  const sched = inverseTimeSchedule({ decay: 1e-3 });
+  const at = (step: number) => sched.learningRate(0.1, { step, epoch: Math.floor(step / 100), stepsPerEpoch: 100, epochs: 10 });
+  assert.equal(at(0), 0.1);
+  assert.ok(Math.abs(at(1000) - 0.05) < 1e-15);
+  assert.ok(Math.abs(at(250) - 0.1 / 1.25) < 1e-15);
 });
