@@ -10,6 +10,8 @@
 // instantiation (re)writes them, so buffers must be placed at or above staticDataEnd().
 
 export { gemm, gemmWorkspaceBytes, staticDataEnd } from './gemm';
+export { batchMatmul } from './batch-matmul';
+export { transposeRows } from './transpose';
 export { im2col, col2im } from './conv';
 export { conv2dDirect, conv2dDirectFilter, conv2dDirectFilterReduce } from './conv-direct';
 export { maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './pool';

@@ -26,6 +26,24 @@ export interface Pool2DInfo extends Window2D {
   channels: number;
 }
 
+/**
+ * Geometry of a batched matrix product C[i] = op(A[i])·op(B[i]) for i < batch, each matrix
+ * row-major and stored back to back, with transA/transB as in `gemm`. An operand that is not
+ * batched is one matrix used by every batch entry.
+ */
+export interface BatchMatmulInfo {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** A holds `batch` matrices; false: one, shared. */
+  aBatched: boolean;
+  /** B holds `batch` matrices; false: one, shared. */
+  bBatched: boolean;
+}
+
 export type UnaryOp = 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'neg' | 'square' | 'sqrt' | 'abs';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
@@ -87,6 +105,9 @@ export interface Backend {
   /** C[m×n] = op(A)·op(B), row-major; A is m×k (k×m when transA), B is k×n (n×k when transB). */
   gemm(a: TensorData, b: TensorData, m: number, n: number, k: number, transA: boolean, transB: boolean): TensorData;
 
+  /** C[batch×m×n]: C[i] = op(A[i])·op(B[i]) (see BatchMatmulInfo). */
+  batchMatmul(a: TensorData, b: TensorData, info: BatchMatmulInfo): TensorData;
+
   conv2d(x: TensorData, w: TensorData, info: Conv2DInfo): TensorData;
   /** dL/dX: full convolution of the 180°-rotated filter with dL/dY. */
   conv2dBackwardInput(dy: TensorData, w: TensorData, info: Conv2DInfo): TensorData;
@@ -104,6 +125,8 @@ export interface Backend {
   unaryBackward(op: UnaryOp, dy: TensorData, x: TensorData, y: TensorData, alpha: number): TensorData;
   /** Element-wise with NumPy broadcasting to `outShape`. */
   binary(op: BinaryOp, a: TensorData, aShape: Shape, b: TensorData, bShape: Shape, outShape: Shape): TensorData;
+  /** x [shape] with its axes permuted (NumPy's transpose): output axis i is input axis perm[i]. */
+  transpose(x: TensorData, shape: Shape, perm: readonly number[]): TensorData;
   /** Sums a broadcast result back down to `targetShape` (the gradient of broadcasting). */
   sumToShape(x: TensorData, xShape: Shape, targetShape: Shape): TensorData;
   scale(x: TensorData, factor: number): TensorData;

@@ -10,3 +10,6 @@ export * from './reduce.js';
 export * from './reshape.js';
 export * from './softmax.js';
 export * from './concat.js';
+export * from './transpose.js';
+export * from './capsules.js';
+export * from './capsule-losses.js';

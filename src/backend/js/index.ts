@@ -1,5 +1,6 @@
 import { allocData, type DType, dtypeOf } from '../../tensor/index.js';
 import type { Backend } from '../backend.js';
+import { batchMatmul } from './batch-matmul.js';
 import { batchNormBackward, batchNormInference, batchNormTrain } from './batchnorm.js';
 import { conv2d, conv2dBackwardFilter, conv2dBackwardInput } from './conv.js';
 import { biasAdd, biasGrad, binary, scale, sum, sumToShape, unary, unaryBackward } from './elementwise.js';
@@ -8,6 +9,7 @@ import { groupedConv2d, groupedConv2dBackwardFilter, groupedConv2dBackwardInput,
 import { adamUpdate, rmspropUpdate, sgdUpdate } from './optimizers.js';
 import { avgPool, avgPoolBackward, maxPool, maxPoolBackward } from './pool.js';
 import { logSoftmax, softmax, softmaxCrossEntropy } from './softmax.js';
+import { transpose } from './transpose.js';
 
 /**
  * The reference backend: plain TypeScript loops, obviously correct, in float32 or float64.
@@ -28,6 +30,7 @@ export function createJsBackend(dtype: DType = 'float32'): Backend {
     },
     scope: (fn) => fn(),
     gemm: (a, b, m, n, k, transA, transB) => gemm(a, b, m, n, k, transA, transB, alloc),
+    batchMatmul: (a, b, info) => batchMatmul(a, b, info, alloc),
     conv2d: (x, w, info) => (groupsOf(info) > 1 ? groupedConv2d : conv2d)(x, w, info, alloc),
     conv2dBackwardInput: (dy, w, info) => (groupsOf(info) > 1 ? groupedConv2dBackwardInput : conv2dBackwardInput)(dy, w, info, alloc),
     conv2dBackwardFilter: (x, dy, info) => (groupsOf(info) > 1 ? groupedConv2dBackwardFilter : conv2dBackwardFilter)(x, dy, info, alloc),
@@ -38,6 +41,7 @@ export function createJsBackend(dtype: DType = 'float32'): Backend {
     unary: (op, x, alpha) => unary(op, x, alpha, alloc),
     unaryBackward: (op, dy, x, y, alpha) => unaryBackward(op, dy, x, y, alpha, alloc),
     binary: (op, a, aShape, b, bShape, outShape) => binary(op, a, aShape, b, bShape, outShape, alloc),
+    transpose: (x, shape, perm) => transpose(x, shape, perm, alloc),
     sumToShape: (x, xShape, targetShape) => sumToShape(x, xShape, targetShape, alloc),
     scale: (x, factor) => scale(x, factor, alloc),
     biasAdd: (x, bias, activation) => biasAdd(x, bias, alloc, activation),

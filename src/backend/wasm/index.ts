@@ -3,6 +3,7 @@ import type { Shape, TensorData } from '../../tensor/index.js';
 import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../backend.js';
 import { binary as jsBinary, sumToShape as jsSumToShape } from '../js/elementwise.js';
 import { ArgumentError } from '../../errors.js';
+import { wasmBatchMatmul } from './batch-matmul.js';
 import { wasmBatchNorm } from './batchnorm.js';
 import type { WasmContext } from './context.js';
 import { wasmDirectConv } from './conv-direct.js';
@@ -11,6 +12,7 @@ import { MAX_PAGES, WasmHeap } from './heap.js';
 import type { WasmKernels } from './kernels.js';
 import { CONTROL } from './parallel.js';
 import { ThreadPool } from './thread-pool.js';
+import { wasmTranspose } from './transpose.js';
 import { instantiateKernels, type WorkerInit } from './worker-loop.js';
 
 const UNARY_CODES: Record<UnaryOp, number> = { relu: 0, leakyRelu: 1, sigmoid: 2, tanh: 3, exp: 4, log: 5, neg: 6, square: 7, sqrt: 8, abs: 9 };
@@ -267,6 +269,8 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
       });
     },
     ...wasmBatchNorm(context),
+    ...wasmBatchMatmul(context),
+    ...wasmTranspose(context),
   };
 
   /** Runs an in-place kernel on arrays that may live outside wasm memory (copied in, then back). */
