@@ -9,7 +9,7 @@ import { layerFromConfig, layerTypes } from '../nn/layer-registry.js';
 import type { Layer, LayerConfig } from '../nn/layer.js';
 import { GRAPH_INPUT, GraphModel, input } from '../nn/graph.js';
 import { type SymbolicTensor } from '../nn/layer.js';
-import type { InputNormalization, Network, NetworkConfig, TrainingHistory } from '../nn/network.js';
+import { type InputNormalization, type ModelLoss, modelLosses, type Network, type NetworkConfig, type TrainingHistory } from '../nn/network.js';
 import { Sequential } from '../nn/sequential.js';
 import { getPlatform } from '../platform/platform.js';
 import { formatShape, type Shape, shapesEqual, Tensor } from '../tensor/index.js';
@@ -27,6 +27,8 @@ export interface ModelJson {
   format: typeof MODEL_FORMAT;
   formatVersion: number;
   architecture: NetworkConfig;
+  /** What the model is trained with and what its outputs mean; absent in older files: 'crossentropy'. */
+  loss?: ModelLoss;
   classNames: string[] | null;
   inputNormalization: InputNormalization;
   history: TrainingHistory;
@@ -64,6 +66,7 @@ export function modelToJson(model: Network, extra: SaveModelExtra = {}): ModelJs
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     architecture: model.getConfig(),
+    loss: model.loss,
     classNames: model.classNames ? [...model.classNames] : null,
     inputNormalization: {
       scale: model.inputNormalization.scale,
@@ -134,6 +137,10 @@ function modelFromJsonWithInfo(json: unknown, fileName: string): LoadedModel {
 
   const model = buildArchitecture(json.architecture, fail);
   model.classNames = readClassNames(json.classNames, model, fail);
+  if (json.loss !== undefined) {
+    if (!modelLosses.includes(json.loss as ModelLoss)) fail(`"loss" must be one of ${modelLosses.map((l) => `"${l}"`).join(', ')}, found ${describeValue(json.loss)}`);
+    model.loss = json.loss as ModelLoss;
+  }
   if (json.inputNormalization !== undefined) model.inputNormalization = readNormalization(json.inputNormalization, fail);
   if (json.history !== undefined) model.history = readHistory(json.history, fail);
 

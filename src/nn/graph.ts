@@ -72,6 +72,7 @@ export class GraphModel extends Network {
     for (const node of this.nodes) {
       shapes.push(node.layer.buildFromMany(node.inputs.map((i) => (i < 0 ? this.inputShape! : shapes[i])), rng));
     }
+    for (const node of this.nodes) node.layer.checkModelInput(this.inputShape!);
     this.built = true;
     return this;
   }
@@ -84,13 +85,14 @@ export class GraphModel extends Network {
   forward(x: Tensor, options: ForwardOptions = {}): Tensor {
     this.assertBuilt();
     this.checkInput(x);
-    const context: CallContext = { training: options.training ?? false, rng: options.rng ?? new Rng(0) };
+    const context: CallContext = this.callContext(x, options);
     const values: Tensor[] = [];
     const last = this.nodes.length - 1;
     this.nodes.forEach(({ layer, inputs }, i) => {
       const xs = inputs.map((k) => (k < 0 ? x : values[k]));
       if (i === last && options.logits && layer.endsWithSoftmax()) values.push(layer.callWithoutSoftmax(xs[0], context));
       else values.push(layer.arity === 1 ? layer.call(xs[0], context) : layer.callMany(xs, context));
+      options.onLayerOutput?.(layer, values[i]);
     });
     return values[last];
   }

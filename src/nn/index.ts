@@ -14,3 +14,4 @@ export * from './summary.js';
 export * from './network.js';
 export * from './graph.js';
 export * from './merge.js';
+export * from './capsules.js';

@@ -1,5 +1,6 @@
 import { ArgumentError, UnknownNameError } from '../errors.js';
 import { BatchNormalization } from './batch-normalization.js';
+import { CapsuleDecoder, CapsuleLength, PrimaryCapsules, RoutingCapsules, Squash } from './capsules.js';
 import { Conv2D } from './conv2d.js';
 import { Dense } from './dense.js';
 import { DepthwiseConv2D } from './depthwise-conv2d.js';
@@ -26,6 +27,11 @@ const layerFactories = new Map<string, LayerFactory>([
   ['GlobalMaxPooling2D', (c) => new GlobalMaxPooling2D(c as never)],
   ['Add', (c) => new Add(c as never)],
   ['Concatenate', (c) => new Concatenate(c as never)],
+  ['PrimaryCapsules', (c) => new PrimaryCapsules(c as never)],
+  ['RoutingCapsules', (c) => new RoutingCapsules(c as never)],
+  ['Squash', (c) => new Squash(c as never)],
+  ['CapsuleLength', (c) => new CapsuleLength(c as never)],
+  ['CapsuleDecoder', (c) => new CapsuleDecoder(c as never)],
 ]);
 
 export function layerTypes(): string[] {

@@ -15,6 +15,15 @@ export interface Parameter {
 export interface CallContext {
   training: boolean;
   rng: Rng;
+  /** The batch's integer labels, when the caller has them (training): e.g. a capsule decoder masks by them. */
+  labels?: Int32Array;
+  /** The model's input batch as the first layer sees it (after normalisation): e.g. a reconstruction target. */
+  modelInput?: Tensor;
+  /**
+   * Adds a term to the loss being minimised (Keras' `add_loss`), e.g. a reconstruction loss.
+   * Present only while training; layers skip such terms when it is absent.
+   */
+  addLoss?: (loss: Tensor) => void;
 }
 
 /** What summary() shows for a layer beyond its shapes. */
@@ -119,6 +128,12 @@ export abstract class Layer {
   parameters(): Parameter[] {
     return this.weights;
   }
+
+  /**
+   * Called when the model is built, with the model's input shape (without the batch axis), for
+   * layers that depend on it beyond their own input (a reconstruction decoder); throws ShapeError.
+   */
+  checkModelInput(_modelInputShape: Shape): void {}
 
   describe(): LayerDescription {
     return {};

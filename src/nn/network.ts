@@ -1,7 +1,7 @@
 import { noGrad } from '../autograd/tape.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { formatShape, Rng, type Shape, type Tensor } from '../tensor/index.js';
-import type { Layer, LayerConfig, Parameter } from './layer.js';
+import type { CallContext, Layer, LayerConfig, Parameter } from './layer.js';
 
 /** How raw pixels become model inputs: x = (pixel·scale − mean[c]) / std[c]. */
 export interface InputNormalization {
@@ -9,6 +9,14 @@ export interface InputNormalization {
   mean: number[];
   std: number[];
 }
+
+/**
+ * What a model is trained to minimise, which also says what its outputs are: `crossentropy`
+ * (softmax cross-entropy; outputs are logits or probabilities) or `margin` (the capsule networks'
+ * margin loss; outputs are capsule lengths in [0, 1], one per class).
+ */
+export type ModelLoss = 'crossentropy' | 'margin';
+export const modelLosses: readonly ModelLoss[] = ['crossentropy', 'margin'];
 
 export interface TrainingHistory {
   epoch: number[];
@@ -24,6 +32,12 @@ export interface ForwardOptions {
   rng?: Rng;
   /** Return the logits instead of the final softmax (for cross-entropy from logits). */
   logits?: boolean;
+  /** The batch's labels, passed to layers that use them while training (see CallContext). */
+  labels?: Int32Array;
+  /** Receives the extra loss terms layers add while training (see CallContext.addLoss). */
+  addLoss?: (loss: Tensor) => void;
+  /** Called with every layer's output as the pass goes (feature maps, capsule vectors). */
+  onLayerOutput?: (layer: Layer, output: Tensor) => void;
 }
 
 export interface BuildOptions {
@@ -68,6 +82,8 @@ export abstract class Network {
   classNames: string[] | null = null;
   inputNormalization: InputNormalization = { scale: 1 / 255, mean: [0], std: [1] };
   history: TrainingHistory = { epoch: [], loss: [], accuracy: [] };
+  /** The loss `fit` minimises and `evaluate` reports (stored in model.json). */
+  loss: ModelLoss = 'crossentropy';
   protected built = false;
 
   constructor(name: string, inputShape?: Shape) {
@@ -82,6 +98,17 @@ export abstract class Network {
   abstract get outputShape(): Shape;
   /** Runs the model on a batch [batch, ...inputShape]; records on the tape when one is active. */
   abstract forward(x: Tensor, options?: ForwardOptions): Tensor;
+  /**
+   * The context every layer of one forward pass gets: training flag, generator, and what
+   * `options` passes on (labels, the loss collector), with the input batch itself.
+   */
+  protected callContext(x: Tensor, options: ForwardOptions): CallContext {
+    const context: CallContext = { training: options.training ?? false, rng: options.rng ?? new Rng(0), modelInput: x };
+    if (options.labels) context.labels = options.labels;
+    if (options.addLoss) context.addLoss = options.addLoss;
+    return context;
+  }
+
   /** Whether the output layer ends in a softmax (so outputs are class probabilities). */
   abstract outputsProbabilities(): boolean;
   /** The course's architecture table. */

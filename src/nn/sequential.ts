@@ -47,6 +47,7 @@ export class Sequential extends Network {
     const rng = options.rng ?? new Rng(options.seed ?? 0);
     let shape: Shape = inputShape;
     for (const layer of this.stack) shape = layer.build(shape, rng);
+    for (const layer of this.stack) layer.checkModelInput(inputShape);
     this.inputShape = [...inputShape];
     this.built = true;
     return this;
@@ -60,11 +61,12 @@ export class Sequential extends Network {
   forward(x: Tensor, options: ForwardOptions = {}): Tensor {
     this.assertBuilt();
     this.checkInput(x);
-    const context: CallContext = { training: options.training ?? false, rng: options.rng ?? new Rng(0) };
+    const context: CallContext = this.callContext(x, options);
     let y = x;
     const last = this.stack.length - 1;
     this.stack.forEach((layer, i) => {
       y = i === last && options.logits && layer.endsWithSoftmax() ? layer.callWithoutSoftmax(y, context) : layer.call(y, context);
+      options.onLayerOutput?.(layer, y);
     });
     return y;
   }

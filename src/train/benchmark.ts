@@ -2,7 +2,7 @@ import { valueAndGrads } from '../autograd/tape.js';
 import { getBackend } from '../backend/registry.js';
 import { ArgumentError, NumericalError } from '../errors.js';
 import type { Network } from '../nn/network.js';
-import { softmaxCrossEntropy } from '../ops/index.js';
+import { modelLoss, totalLoss } from './loss.js';
 import { Adam, type Optimizer } from '../optim/index.js';
 import { Rng, Tensor, sizeOf } from '../tensor/index.js';
 import { normalizeBatch } from './normalize.js';
@@ -180,10 +180,11 @@ export function createTrainStep(model: Network, options: { optimizer?: Optimizer
   return (x, labels) =>
     backend.scope(() => {
       const input = normalizeBatch(x, model.inputNormalization);
-      const { value, grads } = valueAndGrads(
-        () => softmaxCrossEntropy(model.forward(input, { training: true, rng: dropoutRng, logits: true }), labels),
-        sources,
-      );
+      const { value, grads } = valueAndGrads(() => {
+        const extraLosses: Tensor[] = [];
+        const outputs = model.forward(input, { training: true, rng: dropoutRng, logits: true, labels, addLoss: (l) => extraLosses.push(l) });
+        return totalLoss(modelLoss(model, outputs, labels), extraLosses);
+      }, sources);
       const loss = value.item();
       if (!Number.isFinite(loss)) throw new NumericalError(`loss became ${loss} while benchmarking '${model.name}'`);
       optimizer.step(params, grads);

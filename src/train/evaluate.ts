@@ -3,9 +3,9 @@ import { getBackend } from '../backend/registry.js';
 import { type ImageDataset, batches } from '../data/index.js';
 import { ShapeError } from '../errors.js';
 import type { Network } from '../nn/network.js';
-import { softmaxCrossEntropy } from '../ops/index.js';
 import { formatShape } from '../tensor/index.js';
 import { argmaxRows, ConfusionMatrix, countTopK } from './metrics.js';
+import { modelLoss } from './loss.js';
 import { normalizeBatch } from './normalize.js';
 
 export interface Evaluation {
@@ -46,7 +46,7 @@ export function evaluate(model: Network, ds: ImageDataset, options: { batchSize?
     for (const batch of batches(ds, { batchSize: options.batchSize ?? 256 })) {
       backend.scope(() => {
         const logits = model.forward(normalizeBatch(batch.x, model.inputNormalization), { training: false, logits: true });
-        lossSum += softmaxCrossEntropy(logits, batch.labels).item() * batch.labels.length;
+        lossSum += modelLoss(model, logits, batch.labels).item() * batch.labels.length;
         confusion.add(batch.labels, argmaxRows(logits));
         if (numClasses >= 5) top5 += countTopK(logits, batch.labels, 5);
       });

@@ -3,13 +3,13 @@ import { getBackend, withBackend } from '../backend/registry.js';
 import { type ImageDataset, batchCount, batches } from '../data/index.js';
 import { ArgumentError, CheckpointError, NumericalError, ShapeError } from '../errors.js';
 import type { Network } from '../nn/network.js';
-import { softmaxCrossEntropy } from '../ops/index.js';
 import { Adam, clipByGlobalNorm, type LearningRateSchedule, type Optimizer } from '../optim/index.js';
 import { formatShape, Rng, shapesEqual, Tensor } from '../tensor/index.js';
 import type { Callback, CallbackState, TrainingControl } from './callbacks.js';
 import { type Checkpoint, checkCheckpointArchitecture, readCheckpoint, restoreModelFromCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkDatasetFitsModel, evaluate } from './evaluate.js';
 import { argmaxRows, countCorrect } from './metrics.js';
+import { modelLoss, totalLoss } from './loss.js';
 import { normalizeBatch } from './normalize.js';
 import { type ProgressState, ProgressBar, type ProgressSink } from './progress.js';
 
@@ -85,8 +85,9 @@ interface RunPosition {
 }
 
 /**
- * Trains the model on the dataset with mini-batch gradient descent: softmax cross-entropy from
- * the logits (optionally label-smoothed), gradients by the tape (optionally clipped by global
+ * Trains the model on the dataset with mini-batch gradient descent: the model's loss (softmax
+ * cross-entropy from the logits, optionally label-smoothed, or a capsule network's margin loss)
+ * plus any terms its layers add while training (a capsule decoder's reconstruction loss), gradients by the tape (optionally clipped by global
  * norm), one optimizer step per batch at the schedule's learning rate. Appends to
  * `model.history`; calls the callbacks at every epoch end; saves a checkpoint after every epoch
  * when asked, and continues from one bit for bit. Resolves to the logs of every epoch of the run.
@@ -100,6 +101,7 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
   const batchSize = checkPositiveInt(options.batchSize ?? 32, 'batch size');
   const labelSmoothing = options.labelSmoothing ?? 0;
   if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new ArgumentError(`label smoothing must be in [0, 1), got ${labelSmoothing}`);
+  if (labelSmoothing > 0 && model.loss !== 'crossentropy') throw new ArgumentError(`label smoothing applies to cross-entropy; model '${model.name}' is trained with the ${model.loss} loss`);
   if (options.clipNorm !== undefined && !(Number.isFinite(options.clipNorm) && options.clipNorm > 0)) {
     throw new ArgumentError(`clip norm must be a positive number, got ${options.clipNorm}`);
   }
@@ -203,8 +205,9 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
         dataSeconds += now() - prepareStart;
         let logits = x;
         const { value, grads } = valueAndGrads(() => {
-          logits = model.forward(x, { training: true, rng: dropoutRng, logits: true });
-          return softmaxCrossEntropy(logits, batch.labels, { labelSmoothing });
+          const extraLosses: Tensor[] = [];
+          logits = model.forward(x, { training: true, rng: dropoutRng, logits: true, labels: batch.labels, addLoss: (l) => extraLosses.push(l) });
+          return totalLoss(modelLoss(model, logits, batch.labels, { labelSmoothing }), extraLosses);
         }, sources);
         const stepLoss = value.item();
         const where = `at epoch ${epoch}, batch ${step + 1}/${steps}; the weights were left as they were before this batch`;

@@ -1,4 +1,5 @@
 export * from './evaluate.js';
+export * from './loss.js';
 export * from './fit.js';
 export * from './metrics.js';
 export * from './normalize.js';

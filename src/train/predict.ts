@@ -1,17 +1,20 @@
 import { noGrad } from '../autograd/tape.js';
 import { getBackend } from '../backend/registry.js';
 import type { Network } from '../nn/network.js';
-import { softmax } from '../ops/index.js';
 import { Tensor } from '../tensor/index.js';
 import { topK, type TopKEntry } from './metrics.js';
+import { classScores } from './loss.js';
 import { normalizeBatch } from './normalize.js';
 
-/** Class probabilities [batch, classes] for a batch of images with pixels in [0, 1]. */
+/**
+ * Class probabilities [batch, classes] for a batch of images with pixels in [0, 1] (for capsule
+ * networks: the digit capsules' lengths, each in [0, 1], which need not sum to 1).
+ */
 export function predict(model: Network, x: Tensor): Tensor {
   return noGrad(() =>
     getBackend().scope(() => {
       const logits = model.forward(normalizeBatch(x, model.inputNormalization), { training: false, logits: true });
-      const probabilities = softmax(logits);
+      const probabilities = classScores(model, logits);
       // Copied out of the scope, which reclaims the backend's memory.
       return new Tensor(Float32Array.from(probabilities.data), probabilities.shape);
     }),

@@ -127,6 +127,7 @@ test('class names, input normalisation, history and training info survive save a
     model.classNames = ['cat', 'dog', 'ünïcödé bird'];
     model.inputNormalization = { scale: 1 / 255, mean: [0.1307], std: [0.3081] };
     model.history = { epoch: [1, 2], loss: [0.9, 0.5], accuracy: [0.7, 0.85], valLoss: [1, NaN], valAccuracy: [0.6, 0.8] };
+    model.loss = 'margin';
     const training = { optimizer: { type: 'adam', learningRate: 0.001 }, epochs: 2, dataset: 'mnist' };
     const dir = join(parent, 'model');
     await saveModel(model, dir, { training });
@@ -143,6 +144,8 @@ test('class names, input normalisation, history and training info survive save a
     assert.deepEqual(loaded.model.classNames, model.classNames);
     assert.deepEqual(loaded.model.inputNormalization, model.inputNormalization);
     assert.deepEqual(loaded.model.history, model.history, 'NaN in history is written as null and read back as NaN');
+    assert.equal(json.loss, 'margin');
+    assert.equal(loaded.model.loss, 'margin');
     assert.deepEqual(loaded.training, training);
     assert.equal(loaded.savedWith, json.savedWith);
   });
@@ -157,6 +160,10 @@ test('a model saved without class names or training info loads them as null', as
     const loaded = await readModel(dir);
     assert.equal(loaded.model.classNames, null);
     assert.equal(loaded.training, null);
+    assert.equal(loaded.model.loss, 'crossentropy');
+    delete json.loss;
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    assert.equal((await readModel(dir)).model.loss, 'crossentropy', 'files written before the loss field load as cross-entropy models');
   });
 });
 
@@ -294,6 +301,9 @@ test('class names that disagree with the number of outputs, or bad normalisation
     await writeFile(join(dir, 'model.json'), original);
     await editModelJson(dir, (j) => void (j.history.loss = ['low']));
     await assertLoadFails(dir, ModelFileError, 'model.json', /"history\.loss" must be an array of numbers/);
+    await writeFile(join(dir, 'model.json'), original);
+    await editModelJson(dir, (j) => void (j.loss = 'hinge'));
+    await assertLoadFails(dir, ModelFileError, 'model.json', /"loss" must be one of "crossentropy", "margin", found "hinge"/);
     await writeFile(join(dir, 'model.json'), original);
     await editModelJson(dir, (j) => void (j.weights.file = '../elsewhere.safetensors'));
     await assertLoadFails(dir, ModelFileError, 'model.json', /"weights\.file" must be a plain file name/);
