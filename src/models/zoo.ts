@@ -1,6 +1,7 @@
 import { UnknownNameError } from '../errors.js';
 import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, type Network, Sequential } from '../nn/index.js';
 import type { Shape } from '../tensor/index.js';
+import { capsNet, PAPER_CAPSNET, SMALL_CAPSNET } from './capsnet.js';
 import { cifarFast } from './cifar-fast.js';
 import { cifarResNet } from './resnet.js';
 import { vggSmall } from './vgg.js';
@@ -124,6 +125,16 @@ const zoo: Record<string, ZooEntry> = {
     description: 'Fovea\'s fast CIFAR net (after airbench): conv → pool → BN → ReLU stages of 32, 64, 128, 256 filters, global max pool → dense',
     inputShape: CIFAR_SHAPE,
     create: cifarFast,
+  },
+  capsnet: {
+    description: 'CapsNet (Sabour et al. 2017): Conv 256 9×9 → 32×8D primary capsules (9×9, stride 2) → 10×16D digit capsules, 3 routings, decoder 512-1024; margin + reconstruction loss',
+    inputShape: MNIST_SHAPE,
+    create: (options) => capsNet(PAPER_CAPSNET, options),
+  },
+  'capsnet-small': {
+    description: 'A small CapsNet for 2 cores: Conv 64 9×9 → 8×8D primary capsules (9×9, stride 2) → 10×16D digit capsules, 3 routings, decoder 256-512; margin + reconstruction loss',
+    inputShape: MNIST_SHAPE,
+    create: (options) => capsNet(SMALL_CAPSNET, options),
   },
   resnet20: {
     description: 'ResNet-20 for CIFAR (He et al. 2015): conv 16 → 3 stages × 3 basic blocks (16, 32, 64 filters, BN, 1×1 projection shortcuts) → global average pool → dense',

@@ -51,3 +51,29 @@ describe('zoo: residual and VGG networks for CIFAR', () => {
     assert.ok(losses[14] < 0.6 * losses[0], `loss ${losses[0].toFixed(3)} → ${losses[14].toFixed(3)}`);
   });
 });
+
+describe('zoo: capsule networks', () => {
+  test("capsnet is the paper's MNIST network: 8,215,568 parameters (6.8 M without the decoder), 6×6×32 primary capsules of 8D, 10 digit capsules of 16D, margin loss", () => {
+    const model = createZooModel('capsnet');
+    // conv 20,992 + primary 5,308,672 + routing 1152·8·10·16 = 1,474,560 + decoder 82,432 + 525,312 + 803,600
+    assert.equal(model.countParameters(), 8_215_568);
+    assert.equal(model.loss, 'margin');
+    assert.deepEqual(model.getLayer('primary_capsules').outputShape, [1152, 8]);
+    assert.deepEqual(model.getLayer('routing_capsules').outputShape, [10, 16]);
+    assert.deepEqual(model.outputShape, [10]);
+    assert.match(model.summary(), /6×6×32 capsules of 8D/);
+  });
+
+  test('capsnet-small builds for MNIST (6×6×8 primary capsules) and for the 40×40 canvas (12×12×8), and its loss falls on a fixed batch', () => {
+    const model = createZooModel('capsnet-small', { seed: 1 });
+    assert.equal(model.countParameters(), 1_280_720);
+    assert.deepEqual(model.getLayer('primary_capsules').outputShape, [288, 8]);
+    const canvas = createZooModel('capsnet-small', { inputShape: [40, 40, 1] });
+    assert.deepEqual(canvas.getLayer('primary_capsules').outputShape, [1152, 8]);
+    assert.deepEqual(canvas.outputShape, [10]);
+    const { x, labels } = randomBatch(model, 4, new Rng(3));
+    const step = createTrainStep(model, { optimizer: new Adam({ learningRate: 2e-3 }) });
+    const losses = Array.from({ length: 6 }, () => step(x, labels));
+    assert.ok(losses[5] < losses[0], `loss ${losses[0].toFixed(4)} → ${losses[5].toFixed(4)}`);
+  });
+});
