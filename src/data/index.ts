@@ -9,3 +9,5 @@ export * from './cifar.js';
 export * from './image-folder.js';
 export * from './split.js';
 export * from './stats.js';
+export * from './canvas.js';
+export * from './affine-mnist.js';
