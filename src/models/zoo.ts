@@ -131,6 +131,24 @@ const zoo: Record<string, ZooEntry> = {
     inputShape: MNIST_SHAPE,
     create: (options) => capsNet(PAPER_CAPSNET, options),
   },
+  'capsnet-baseline-cnn': {
+    description: "The CNN the CapsNet paper compares against: Conv 256, 256, 128 5×5 same (stride 1, no pooling) → Dense 328 → 192 → dropout .5 → 10; 35.4 M parameters on MNIST",
+    inputShape: MNIST_SHAPE,
+    create: ({ inputShape, numClasses }) =>
+      new Sequential(
+        [
+          new Conv2D({ filters: 256, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: 'heUniform' }),
+          new Conv2D({ filters: 256, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: 'heUniform' }),
+          new Conv2D({ filters: 128, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: 'heUniform' }),
+          new Flatten(),
+          new Dense({ units: 328, activation: 'relu', kernelInitializer: 'heUniform' }),
+          new Dense({ units: 192, activation: 'relu', kernelInitializer: 'heUniform' }),
+          new Dropout({ rate: 0.5 }),
+          new Dense({ units: numClasses, activation: 'softmax' }),
+        ],
+        { inputShape, name: 'capsnet-baseline-cnn' },
+      ),
+  },
   'capsnet-small': {
     description: 'A small CapsNet for 2 cores: Conv 64 9×9 → 8×8D primary capsules (9×9, stride 2) → 10×16D digit capsules, 3 routings, decoder 256-512; margin + reconstruction loss',
     inputShape: MNIST_SHAPE,

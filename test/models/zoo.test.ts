@@ -64,6 +64,13 @@ describe('zoo: capsule networks', () => {
     assert.match(model.summary(), /6×6×32 capsules of 8D/);
   });
 
+  test("capsnet-baseline-cnn is the paper's baseline: three 5×5 convs of 256, 256, 128 without pooling, dense 328 and 192 — 35,445,522 parameters (the paper: 35.4 M)", () => {
+    const model = createZooModel('capsnet-baseline-cnn');
+    // convs 6,656 + 1,638,656 + 819,328; dense 28·28·128·328 + 328 = 32,915,784, 63,168, 1,930
+    assert.equal(model.countParameters(), 35_445_522);
+    assert.equal(model.loss, 'crossentropy');
+  });
+
   test('capsnet-small builds for MNIST (6×6×8 primary capsules) and for the 40×40 canvas (12×12×8), and its loss falls on a fixed batch', () => {
     const model = createZooModel('capsnet-small', { seed: 1 });
     assert.equal(model.countParameters(), 1_280_720);
