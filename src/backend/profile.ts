@@ -1,4 +1,4 @@
-import type { Backend, Conv2DInfo, Pool2DInfo } from './backend.js';
+import type { Backend, BatchMatmulInfo, Conv2DInfo, Pool2DInfo } from './backend.js';
 
 /**
  * A per-kernel profile: wraps a backend so that every kernel call is timed and counted, grouped
@@ -52,6 +52,14 @@ function describeCall(method: string, args: unknown[]): { key: string; flops?: n
       const t = `${transA ? 'ᵀ' : ''}·${transB ? 'ᵀ' : ''}`;
       return { key: `gemm ${m}×${k}${t}${k}×${n}`, flops: 2 * m * n * k };
     }
+    case 'batchMatmul': {
+      const { batch, m, n, k, transA, transB, aBatched, bBatched } = args[2] as BatchMatmulInfo;
+      const t = `${transA ? 'ᵀ' : ''}·${transB ? 'ᵀ' : ''}`;
+      const shared = !aBatched ? ' (A shared)' : !bBatched ? ' (B shared)' : '';
+      return { key: `batchMatmul ${batch}× ${m}×${k}${t}${k}×${n}${shared}`, flops: 2 * batch * m * n * k };
+    }
+    case 'transpose':
+      return { key: `transpose [${(args[1] as number[]).join(', ')}] → (${(args[2] as number[]).join(', ')})` };
     case 'conv2d':
     case 'conv2dBackwardInput':
     case 'conv2dBackwardFilter': {
