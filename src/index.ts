@@ -16,6 +16,7 @@ export * from './data/index.js';
 export * from './train/index.js';
 export * from './models/index.js';
 export * from './io/index.js';
+export * from './explain/index.js';
 
 /**
  * `add(a, b)`: element-wise sum of two tensors (with broadcasting), recorded for gradients.

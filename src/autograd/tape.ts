@@ -21,6 +21,8 @@ interface TapeEntry {
 class Tape {
   readonly entries: TapeEntry[] = [];
   readonly tracked = new WeakSet<Tensor>();
+  /** Tensors made while recording whose gradients are also wanted (see `watch`). */
+  readonly watched = new Set<Tensor>();
 }
 
 let activeTape: Tape | null = null;
@@ -38,6 +40,21 @@ export function recordOp(output: Tensor, inputs: readonly Tensor[], backward: Ba
 /** True while a tape is recording: ops may skip saving what only backward needs otherwise. */
 export function isRecording(): boolean {
   return activeTape !== null;
+}
+
+/**
+ * Inside the function that `valueAndGrads` differentiates: asks for the gradient with respect to
+ * `t`, a tensor made along the way (e.g. a layer's output, from `ForwardOptions.onLayerOutput`),
+ * which cannot be named as a source before the function runs. Ops that use `t` from then on are
+ * recorded; its gradient comes back in `watched`. Returns `t`; does nothing when not recording.
+ */
+export function watch(t: Tensor): Tensor {
+  const tape = activeTape;
+  if (tape) {
+    tape.tracked.add(t);
+    tape.watched.add(t);
+  }
+  return t;
 }
 
 /** Runs `fn` without recording (inference, metric computation). */
@@ -66,9 +83,10 @@ function accumulate(grads: Map<Tensor, Tensor>, target: Tensor, g: Tensor): void
 
 /**
  * Evaluates `fn` while recording, then returns its scalar value and the gradient of that value
- * with respect to each of `sources` (zeros where the value does not depend on a source).
+ * with respect to each of `sources` (zeros where the value does not depend on a source), and
+ * with respect to each tensor `fn` passed to `watch`.
  */
-export function valueAndGrads(fn: () => Tensor, sources: readonly Tensor[]): { value: Tensor; grads: Tensor[] } {
+export function valueAndGrads(fn: () => Tensor, sources: readonly Tensor[]): { value: Tensor; grads: Tensor[]; watched: Map<Tensor, Tensor> } {
   const tape = new Tape();
   for (const s of sources) tape.tracked.add(s);
   const saved = activeTape;
@@ -84,6 +102,8 @@ export function valueAndGrads(fn: () => Tensor, sources: readonly Tensor[]): { v
   }
   const backend = getBackend();
   const grads = new Map<Tensor, Tensor>();
+  // A tensor's gradient is complete when the op that made it is reached (its users ran later).
+  const watched = new Map<Tensor, Tensor>();
   const one = backend.alloc(1);
   one[0] = 1;
   grads.set(value, new Tensor(one, value.shape));
@@ -92,6 +112,7 @@ export function valueAndGrads(fn: () => Tensor, sources: readonly Tensor[]): { v
     const dy = grads.get(entry.output);
     if (!dy) continue;
     grads.delete(entry.output);
+    if (tape.watched.has(entry.output)) watched.set(entry.output, dy);
     const needs = entry.inputs.map((t) => tape.tracked.has(t));
     const inputGrads = entry.backward(dy, needs);
     entry.inputs.forEach((input, k) => {
@@ -99,8 +120,10 @@ export function valueAndGrads(fn: () => Tensor, sources: readonly Tensor[]): { v
       if (needs[k] && g) accumulate(grads, input, g);
     });
   }
-  const result = sources.map((s) => grads.get(s) ?? new Tensor(backend.alloc(s.size), s.shape));
-  return { value, grads: result };
+  const zerosLike = (t: Tensor) => new Tensor(backend.alloc(t.size), t.shape);
+  const result = sources.map((s) => grads.get(s) ?? zerosLike(s));
+  for (const t of tape.watched) if (!watched.has(t)) watched.set(t, grads.get(t) ?? zerosLike(t));
+  return { value, grads: result, watched };
 }
 
 /** `grad(f)(...xs)` returns df/dx for each argument x; f must return a scalar. */

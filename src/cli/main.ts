@@ -4,11 +4,16 @@ import { Command, CommanderError } from 'commander';
 import { backendNames, DEFAULT_BACKEND, loadDefaultBackend } from '../backend/registry.js';
 import { FoveaError } from '../errors.js';
 import { FOVEA_VERSION } from '../io/model-file.js';
+import { registerActivations } from './activations.js';
 import { registerAugmentPreview } from './augment-preview.js';
 import { registerBench } from './bench.js';
+import { registerCapsuleDimensions } from './capsule-dimensions.js';
 import { registerDatasets } from './datasets.js';
 import { registerEval } from './eval.js';
+import { registerFilters } from './filters.js';
+import { registerInvarianceStudy } from './invariance-study.js';
 import { registerPredict } from './predict.js';
+import { registerSaliency } from './saliency.js';
 import { registerSummary } from './summary.js';
 import { positiveInteger } from './parse.js';
 import { registerTrain } from './train.js';
@@ -35,6 +40,11 @@ registerSummary(program);
 registerDatasets(program);
 registerBench(program);
 registerAugmentPreview(program);
+registerInvarianceStudy(program);
+registerCapsuleDimensions(program);
+registerFilters(program);
+registerActivations(program);
+registerSaliency(program);
 
 try {
   await program.parseAsync(process.argv);

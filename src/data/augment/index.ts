@@ -11,3 +11,4 @@ export { adjustContrast, randomContrast } from './contrast.js';
 export { addGaussianNoise, gaussianNoise } from './noise.js';
 export { cutoutImages, randomCutout } from './cutout.js';
 export { augmentPreview, type PreviewGrid, type PreviewOptions } from './preview.js';
+export { tileImages, type GridLayout, type RgbaImage } from './grid.js';
