@@ -28,14 +28,18 @@ export function registerPredict(program: Command): void {
         results.push({ file, width: decoded.width, height: decoded.height, top });
       }
       if (flags.json) {
-        printJson({ model: modelDir, predictions: results });
+        printJson({ model: modelDir, scores: model.loss === 'margin' ? 'capsule lengths' : 'probabilities', predictions: results });
         return;
       }
+      // Capsule networks score each class by its capsule's length in [0, 1]; lengths need not sum to 1.
+      const lengths = model.loss === 'margin';
+      if (lengths) process.stdout.write('class scores are digit-capsule lengths (each in [0, 1]; they need not sum to 1)\n');
       for (const r of results) {
         process.stdout.write(`${r.file} (${r.width}×${r.height}):\n`);
         for (const t of r.top) {
           const bar = '█'.repeat(Math.round(t.probability * 30));
-          process.stdout.write(`  ${t.className.padEnd(12)} ${(t.probability * 100).toFixed(2).padStart(6)}%  ${bar}\n`);
+          const score = lengths ? t.probability.toFixed(4).padStart(7) : `${(t.probability * 100).toFixed(2).padStart(6)}%`;
+          process.stdout.write(`  ${t.className.padEnd(12)} ${score}  ${bar}\n`);
         }
       }
     });

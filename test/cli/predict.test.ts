@@ -11,6 +11,8 @@ import { after, before, test } from 'node:test';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { readIdxFile } from '../../src/data/idx.js';
+import { saveModel } from '../../src/io/index.js';
+import { createZooModel } from '../../src/models/index.js';
 import { MNIST_DIR, makeTempDir, removeTempDirs, runJson, runOk } from './run-cli.js';
 
 interface TopEntry {
@@ -150,4 +152,16 @@ test('predict without --json prints each file, its size and its top classes with
   assert.ok(r.stdout.includes(`${digitJpeg} (84×84):`), r.stdout);
   const rows = r.stdout.split('\n').filter((line) => /^\s+\d\s+\d+\.\d\d%/.test(line));
   assert.equal(rows.length, 4, r.stdout);
+});
+
+test('predict on a capsule network reports capsule lengths (each in [0, 1], not a distribution) and says so', async () => {
+  const capsDir = join(await makeTempDir('fovea-predict-caps-'), 'capsnet');
+  await saveModel(createZooModel('capsnet-small', { seed: 1 }), capsDir);
+  const { json } = await runJson(['predict', capsDir, digitPng, '--top-k', '10', '--json']);
+  assert.equal(json.scores, 'capsule lengths');
+  const [p] = json.predictions as Prediction[];
+  for (const t of p.top) assert.ok(t.probability >= 0 && t.probability < 1, `length ${t.probability}`);
+  const text = await runOk(['predict', capsDir, digitPng]);
+  assert.match(text.stdout, /class scores are digit-capsule lengths/);
+  assert.match(text.stdout, /^ {2}\d +0\.\d{4} /m);
 });
