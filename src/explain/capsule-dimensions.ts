@@ -10,6 +10,7 @@ import { CapsuleDecoder } from '../nn/capsule-decoder.js';
 import type { Network } from '../nn/network.js';
 import { formatShape, Tensor } from '../tensor/index.js';
 import { normalizeBatch } from '../train/normalize.js';
+import { colormapImage, emptyFigure, type Figure, textWidth } from './figure.js';
 
 export interface CapsuleDimensionOptions {
   /** The largest perturbation, added to and subtracted from each dimension (paper: 0.25). */
@@ -100,4 +101,52 @@ export function capsuleDimensionGrid(model: Network, image: Tensor, options: Cap
       return { images: new Tensor(out, [dim * (steps + 1), ...inputShape]), rows: dim, columns: steps + 1, deltas, predictedClass, capsuleLength: lengths[predictedClass], capsule };
     }),
   );
+}
+
+/**
+ * The grid as a figure: a title with the prediction, one row per capsule dimension (labelled),
+ * the input in the first column, then one column per shift (headed by its value).
+ */
+export function capsuleDimensionFigure(grid: CapsuleDimensionGrid, options: { magnify?: number; title?: string; /** Lines separated by '\n'. */ subtitle?: string; labels?: boolean } = {}): Figure {
+  const magnify = options.magnify ?? 3;
+  const labels = options.labels ?? true;
+  const [, h, w, c] = grid.images.shape;
+  const figure = emptyFigure(options.title ?? 'What each capsule dimension encodes');
+  const gap = 2;
+  const left = labels ? 56 : gap;
+  let top = gap;
+  if (labels) {
+    figure.texts.push({ x: 16, y: 24, text: figure.title, size: 16, bold: true });
+    const lines = options.subtitle ? options.subtitle.split('\n') : [];
+    lines.forEach((text, i) => figure.texts.push({ x: 16, y: 44 + 18 * i, text, size: 12 }));
+    top = 56 + 18 * lines.length;
+  }
+  const tileW = w * magnify;
+  const tileH = h * magnify;
+  const inputGap = 10;
+  const columnX = (col: number) => left + col * (tileW + gap) + (col > 0 ? inputGap : 0);
+  if (labels) {
+    figure.texts.push({ x: columnX(0) + tileW / 2, y: top - 6, text: 'input', anchor: 'middle', bold: true, size: 11 });
+    grid.deltas.forEach((d, s) => figure.texts.push({ x: columnX(s + 1) + tileW / 2, y: top - 6, text: `${d > 0 ? '+' : ''}${d.toFixed(2)}`, anchor: 'middle', size: 11 }));
+  }
+  const pixels = h * w * c;
+  for (let row = 0; row < grid.rows; row++) {
+    const y = top + row * (tileH + gap);
+    if (labels) figure.texts.push({ x: left - 8, y: y + tileH / 2 + 4, text: `dim ${row + 1}`, anchor: 'end', size: 11 });
+    for (let col = 0; col < grid.columns; col++) {
+      const offset = (row * grid.columns + col) * pixels;
+      // Grey pictures: one value per pixel; colour ones are shown by their mean over channels.
+      const values = Float32Array.from({ length: h * w }, (_, p) => {
+        let sum = 0;
+        for (let k = 0; k < c; k++) sum += grid.images.data[offset + p * c + k];
+        return Math.min(1, Math.max(0, sum / c));
+      });
+      const image = colormapImage(values, h, w, 'grey', 0, 1);
+      figure.rasters.push({ x: columnX(col), y, width: tileW, height: tileH, image, title: col === 0 ? 'input' : `dimension ${row + 1} shifted by ${grid.deltas[col - 1].toFixed(2)}` });
+    }
+  }
+  const textRight = labels ? Math.max(...figure.texts.map((t) => (t.anchor ?? 'start') === 'start' ? t.x + textWidth(t.text, t.size) : 0)) + 16 : 0;
+  figure.width = Math.max(columnX(grid.columns - 1) + tileW + gap + (labels ? 8 : 0), textRight);
+  figure.height = top + grid.rows * (tileH + gap) + (labels ? 8 : 0);
+  return figure;
 }

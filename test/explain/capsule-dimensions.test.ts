@@ -70,18 +70,22 @@ test('fovea capsule-dimensions writes a PNG of 16 rows × 12 tiles for capsnet-s
     assert.equal(result.rows, 16);
     assert.equal(result.columns, 12);
     assert.equal(result.capsule.length, 16);
-    // 12 tiles of 28 px, 13 gaps of 2 px and a 6 px gap after the input column.
-    assert.equal(result.width, 12 * 28 + 13 * 2 + 6);
-    assert.equal(result.height, 16 * 28 + 17 * 2);
+    // 12 tiles of 28 px with 2 px between and around them, and 10 px after the input column.
+    assert.equal(result.width, 2 + 12 * 28 + 11 * 2 + 10 + 2);
+    assert.equal(result.height, 2 + 16 * (28 + 2));
     const png = await readFile(out);
     assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
     assert.equal(png.readUInt32BE(16), result.width);
-    const plain = await runCli(['capsule-dimensions', modelDir, '--out', join(dir, 'x.png')]);
+    const svgFile = join(dir, 'x.svg');
+    const plain = await runCli(['capsule-dimensions', modelDir, '--out', svgFile]);
     assert.equal(plain.code, 0, plain.stderr);
+    const svg = await readFile(svgFile, 'utf8');
+    assert.match(svg, /^<svg/);
+    for (const label of ['input', 'dim 1', 'dim 16', '-0.25', '+0.25', 'capsule length']) assert.ok(svg.includes(label), `the SVG shows '${label}'`);
     assert.match(plain.stdout, /rows: the 16 dimensions of that capsule; columns: the input, then the reconstruction with the dimension shifted by -0\.25 .* \+0\.25/);
     const wrong = await runCli(['capsule-dimensions', modelDir, '--index', '99999', '--out', join(dir, 'y.png')]);
     assert.notEqual(wrong.code, 0);
-    assert.match(wrong.stderr, /--index 99999 is past the 10000 images of mnist test/);
+    assert.match(wrong.stderr, /--index 99999 is past the end of mnist test, which has 10000 images/);
   }
 });
 
