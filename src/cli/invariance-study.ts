@@ -49,6 +49,7 @@ interface StudyFlags {
   schedule?: string;
   seed: number;
   affineSeed: number;
+  affineTranslate: boolean;
   out?: string;
   reuse?: boolean;
   trainLimit?: number;
@@ -131,6 +132,7 @@ export function registerInvarianceStudy(program: Command): void {
     .option('--optimizer <name>', `one of ${optimizerNames.join(', ')}`, fromArgumentError(optimizerName), 'adam')
     .option('--schedule <spec>', `learning-rate schedule: ${SCHEDULE_FORMS.join(' | ')} (see fovea train --help)`, fromArgumentError((spec) => (parseSchedule(spec), spec)))
     .option('--seed <n>', 'seed for initialisation, shuffling, dropout and the training shifts', nonNegativeInteger, 0)
+    .option('--no-affine-translate', 'keep each affine test digit centred (rotation, shear and scale only), to separate those from large translations')
     .option('--affine-seed <n>', 'seed of the affine test set: the same seed gives the same images on every machine', nonNegativeInteger, 0)
     .option('--out <dir>', `save each model as DIR/<model>/ and the results as DIR/${RESULTS_JSON} and DIR/${RESULTS_MD}`)
     .option('--reuse', 'evaluate the named models already saved in --out DIR instead of training them again')
@@ -164,7 +166,7 @@ async function runStudy(flags: StudyFlags): Promise<void> {
   const testBase = flags.testLimit ? take(data.test, flags.testLimit) : data.test;
   const train = placeOnCanvas(trainBase, flags.canvas);
   const test = placeOnCanvas(testBase, flags.canvas);
-  const affineOptions: AffineTestOptions = { ...AFFINE_TEST_DEFAULTS, size: flags.canvas, seed: flags.affineSeed };
+  const affineOptions: AffineTestOptions = { ...AFFINE_TEST_DEFAULTS, size: flags.canvas, seed: flags.affineSeed, translate: flags.affineTranslate };
   const affine = affineTestSetWithTransforms(testBase, affineOptions);
   const affineTest = affine.dataset;
   say(

@@ -77,6 +77,12 @@ test('one model at a time into --out DIR: the table covers every model in DIR; -
   assert.equal(lines.length, 3);
 });
 
+test('--no-affine-translate makes the affine test set without the move (rotation, shear, scale about the centre) and records it', async () => {
+  const { json } = await runJson(['invariance-study', '--models', 'mlp', '--epochs', '1', '--train-limit', '100', '--test-limit', '10', '--no-affine-translate', '--json']);
+  assert.equal(json.affine.translate, false);
+  assert.equal(json.affine.rotation, 20);
+});
+
 test('--preview writes a PNG of the first digits, each centred original followed by its affine version', async () => {
   const file = join(work, 'preview.png');
   const { json } = await runJson(['invariance-study', '--models', 'mlp', '--epochs', '1', '--train-limit', '100', '--test-limit', '10', '--preview', file, '--json']);
