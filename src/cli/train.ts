@@ -6,6 +6,7 @@ import type { Network } from '../nn/index.js';
 import { checkSpecKeys, createOptimizer, type LearningRateSchedule, optimizerNames, parseSchedule, parseSpec, SCHEDULE_FORMS, specNumber } from '../optim/index.js';
 import { Rng } from '../tensor/index.js';
 import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau } from '../train/index.js';
+import { ADVERSARIAL_FORM, formatAdversarialTraining, parseAdversarialSpec } from '../train/adversarial.js';
 import { nonNegativeInteger, nonNegativeNumber, openFraction, positiveInteger, positiveNumber, unitFraction } from './parse.js';
 import { formatEvaluation, printJson } from './report.js';
 import { openDataset, openModelSpec } from './resolve.js';
@@ -37,6 +38,7 @@ interface TrainFlags {
   limitTest?: number;
   evalEveryEpoch?: boolean;
   augment?: string;
+  adversarial?: string;
   normalize?: 'none' | 'per-channel';
   imageSize?: { height: number; width: number; channels?: 1 | 3 };
   testSplit?: number;
@@ -81,6 +83,7 @@ export function registerTrain(program: Command): void {
     .option('--image-size <h,w[,c]>', 'folder:DIR datasets: resize and centre-crop every image to this size (default: the first image\'s size; c = 1 grey or 3 colour)', imageSizeList)
     .option('--test-split <f>', 'folder:DIR datasets without a test/ folder: fraction of each class held out as the test set (default 0.2)', openFraction)
     .option('--augment <spec>', `augment each training batch on the fly, seeded: comma-separated transforms, e.g. crop:4,flip,rotate:15 (${AUGMENT_NAMES})`, fromArgumentError((spec) => (parseAugmentSpec(spec), spec)))
+    .option('--adversarial <spec>', `adversarial training: ${ADVERSARIAL_FORM}; each batch is trained on together with FGSM/PGD copies made against the current weights, half the loss each (Goodfellow et al. 2015), or on the copies alone with ,replace`, fromArgumentError((spec) => (parseAdversarialSpec(spec), spec)))
     .option('--normalize <mode>', "input normalisation stored with the model: none (pixels / 255) or per-channel (subtract the training set's channel means, divide by its standard deviations)", normalizeMode)
     .option('--epochs <n>', 'passes over the training set (in the whole run, when resuming)', positiveInteger, 3)
     .option('--batch-size <n>', 'images per gradient step', positiveInteger, 64)
@@ -147,6 +150,7 @@ export function registerTrain(program: Command): void {
         labelSmoothing: flags.labelSmoothing,
         clipNorm: flags.clipNorm,
         augment: flags.augment === undefined ? undefined : parseAugmentSpec(flags.augment),
+        adversarial: flags.adversarial === undefined ? undefined : parseAdversarialSpec(flags.adversarial),
         validationData,
         callbacks,
         checkpointDir: flags.checkpointDir ?? flags.resume,
@@ -168,6 +172,7 @@ export function registerTrain(program: Command): void {
             labelSmoothing: flags.labelSmoothing,
             clipNorm: flags.clipNorm ?? null,
             augment: flags.augment ?? null,
+            adversarial: flags.adversarial === undefined ? null : formatAdversarialTraining(parseAdversarialSpec(flags.adversarial)),
             seed: flags.seed,
             testAccuracy: result.accuracy,
           },
@@ -308,6 +313,7 @@ function describeRun(flags: TrainFlags, model: Network, dataset: string, locatio
     flags.schedule && `schedule ${flags.schedule.getConfig().spec}`,
     flags.labelSmoothing > 0 && `label smoothing ${flags.labelSmoothing}`,
     flags.clipNorm !== undefined && `clip norm ${flags.clipNorm}`,
+    flags.adversarial !== undefined && `adversarial ${flags.adversarial}`,
   ].filter(Boolean);
   const resume = flags.resume ? `\nResuming the run checkpointed in ${flags.resume}` : '';
   return `Training ${model.name} on ${dataset} (${images}, from ${location}) for ${flags.epochs} epoch(s), batch ${flags.batchSize}, ${flags.optimizer} lr ${flags.lr}${extras.length ? `, ${extras.join(', ')}` : ''}, seed ${flags.seed}${resume}`;

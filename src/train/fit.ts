@@ -5,6 +5,7 @@ import { ArgumentError, CheckpointError, NumericalError, ShapeError } from '../e
 import type { Network } from '../nn/network.js';
 import { Adam, clipByGlobalNorm, type LearningRateSchedule, type Optimizer } from '../optim/index.js';
 import { formatShape, Rng, shapesEqual, Tensor } from '../tensor/index.js';
+import { type AdversarialTraining, adversarialTrainingBatch, checkAdversarialTraining, formatAdversarialTraining } from './adversarial.js';
 import type { Callback, CallbackState, TrainingControl } from './callbacks.js';
 import { type Checkpoint, checkCheckpointArchitecture, readCheckpoint, restoreModelFromCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkDatasetFitsModel, evaluate } from './evaluate.js';
@@ -53,6 +54,14 @@ export interface FitOptions {
    * Must return a batch of the same shape.
    */
   augment?: (x: Tensor, rng: Rng) => Tensor;
+  /**
+   * Adversarial training: each batch (after `augment`, before the input normalisation) gets an
+   * FGSM or PGD copy made against the current weights (in inference mode), trained on together
+   * with the clean batch, half the loss each (default), or instead of it (`mode: 'replace'`). The
+   * epoch's loss and accuracy are then those of the images trained on. PGD's random start draws
+   * from the augmentation generator.
+   */
+  adversarial?: AdversarialTraining;
   /** Called at the end of every epoch, in order, after onEpochEnd; they may stop training. */
   callbacks?: Callback[];
   /** Saves a checkpoint here (atomically) after every epoch. */
@@ -111,6 +120,7 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
   const repeated = names.find((n, i) => names.indexOf(n) !== i);
   if (repeated) throw new ArgumentError(`two callbacks are named '${repeated}'; each may be given once`);
   const now = options.now ?? (() => performance.now() / 1000);
+  const adversarial = options.adversarial ? checkAdversarialTraining(options.adversarial) : null;
   checkDatasetFitsModel(model, train);
   if (options.validationData) checkDatasetFitsModel(model, options.validationData);
   if (!model.classNames) model.classNames = [...train.classNames];
@@ -173,7 +183,7 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
       },
       optimizer: optimizer.getState(),
       callbacks: callbackStates,
-      training: { dataset: options.datasetName ?? train.name, epochs: run.epochsDone, batchSize, optimizer: optimizer.getConfig() },
+      training: { dataset: options.datasetName ?? train.name, epochs: run.epochsDone, batchSize, optimizer: optimizer.getConfig(), ...(adversarial ? { adversarial: formatAdversarialTraining(adversarial) } : {}) },
     });
   };
 
@@ -201,13 +211,22 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
       // One scope per step: the backend reclaims every intermediate when it ends.
       const { loss, batchCorrect } = onBackend(() => backend.scope(() => {
         const prepareStart = now();
-        const x = normalizeBatch(options.augment ? augmentBatch(options.augment, batch.x, augmentRng) : batch.x, model.inputNormalization);
-        dataSeconds += now() - prepareStart;
+        const augmented = options.augment ? augmentBatch(options.augment, batch.x, augmentRng) : batch.x;
+        // Making adversarial examples is model work, not data preparation: kept out of dataSeconds.
+        let trained = { x: augmented, labels: batch.labels };
+        let attackSeconds = 0;
+        if (adversarial) {
+          const attackStart = now();
+          trained = adversarialTrainingBatch(model, augmented, batch.labels, adversarial, augmentRng);
+          attackSeconds = now() - attackStart;
+        }
+        const x = normalizeBatch(trained.x, model.inputNormalization);
+        dataSeconds += now() - prepareStart - attackSeconds;
         let logits = x;
         const { value, grads } = valueAndGrads(() => {
           const extraLosses: Tensor[] = [];
-          logits = model.forward(x, { training: true, rng: dropoutRng, logits: true, labels: batch.labels, addLoss: (l) => extraLosses.push(l) });
-          return totalLoss(modelLoss(model, logits, batch.labels, { labelSmoothing }), extraLosses);
+          logits = model.forward(x, { training: true, rng: dropoutRng, logits: true, labels: trained.labels, addLoss: (l) => extraLosses.push(l) });
+          return totalLoss(modelLoss(model, logits, trained.labels, { labelSmoothing }), extraLosses);
         }, sources);
         const stepLoss = value.item();
         const where = `at epoch ${epoch}, batch ${step + 1}/${steps}; the weights were left as they were before this batch`;
@@ -221,7 +240,8 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
           gradients = clipped.gradients;
         }
         optimizer.step(params, gradients);
-        return { loss: stepLoss, batchCorrect: countCorrect(argmaxRows(logits), batch.labels) };
+        // Under adversarial 'mix' the batch trained on holds each image twice: count halves.
+        return { loss: stepLoss, batchCorrect: (countCorrect(argmaxRows(logits), trained.labels) * batch.labels.length) / trained.labels.length };
       }));
       step++;
       run.globalStep++;

@@ -8,3 +8,4 @@ export * from './progress.js';
 export * from './benchmark.js';
 export * from './callbacks.js';
 export * from './checkpoint.js';
+export * from './adversarial.js';
