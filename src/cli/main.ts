@@ -5,12 +5,15 @@ import { backendNames, DEFAULT_BACKEND, loadDefaultBackend } from '../backend/re
 import { FoveaError } from '../errors.js';
 import { FOVEA_VERSION } from '../io/model-file.js';
 import { registerActivations } from './activations.js';
+import { registerAttack } from './attack.js';
 import { registerAugmentPreview } from './augment-preview.js';
 import { registerBench } from './bench.js';
 import { registerCapsuleDimensions } from './capsule-dimensions.js';
 import { registerDatasets } from './datasets.js';
 import { registerEval } from './eval.js';
 import { registerFilters } from './filters.js';
+import { registerReport } from './html-report.js';
+import { registerInvariance } from './invariance.js';
 import { registerInvarianceStudy } from './invariance-study.js';
 import { registerPredict } from './predict.js';
 import { registerSaliency } from './saliency.js';
@@ -41,10 +44,13 @@ registerDatasets(program);
 registerBench(program);
 registerAugmentPreview(program);
 registerInvarianceStudy(program);
+registerInvariance(program);
+registerReport(program);
 registerCapsuleDimensions(program);
 registerFilters(program);
 registerActivations(program);
 registerSaliency(program);
+registerAttack(program);
 
 try {
   await program.parseAsync(process.argv);
