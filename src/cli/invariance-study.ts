@@ -23,7 +23,7 @@ import { createOptimizer, optimizerNames, parseSchedule, SCHEDULE_FORMS } from '
 import { getPlatform } from '../platform/platform.js';
 import { Tensor } from '../tensor/index.js';
 import { type Evaluation, evaluate, fit } from '../train/index.js';
-import { nonNegativeInteger, positiveInteger, positiveNumber } from './parse.js';
+import { fromArgumentError, nonNegativeInteger, positiveInteger, positiveNumber } from './parse.js';
 import { printJson } from './report.js';
 import { openDataset } from './resolve.js';
 
@@ -412,18 +412,6 @@ function modelList(value: string): string[] {
 function optimizerName(value: string): string {
   if (!(optimizerNames as readonly string[]).includes(value)) throw new UnknownNameError('optimizer', value, optimizerNames);
   return value;
-}
-
-/** A commander parser from a library parser that throws ArgumentError (its message says the expected form). */
-function fromArgumentError<T>(parse: (value: string) => T): (value: string) => T {
-  return (value) => {
-    try {
-      return parse(value);
-    } catch (e) {
-      if (e instanceof ArgumentError || e instanceof UnknownNameError) throw new InvalidArgumentError(e.message);
-      throw e;
-    }
-  };
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');

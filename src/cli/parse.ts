@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { ArgumentError, UnknownNameError } from '../errors.js';
 
 /** Commander parsers that reject what a flag cannot mean, with the flag's expectation. */
 export function positiveInteger(value: string): number {
@@ -49,4 +50,16 @@ export function openFraction(value: string): number {
     throw new InvalidArgumentError(`expected a number between 0 and 1 (exclusive), got '${value}'`);
   }
   return n;
+}
+
+/** A commander parser from a library parser that throws ArgumentError (its message says the expected form). */
+export function fromArgumentError<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value);
+    } catch (e) {
+      if (e instanceof ArgumentError || e instanceof UnknownNameError) throw new InvalidArgumentError(e.message);
+      throw e;
+    }
+  };
 }

@@ -1,13 +1,13 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { channelStats, type ImageDataset, parseAugmentSpec, splitValidation, take } from '../data/index.js';
-import { ArgumentError, ShapeError, UnknownNameError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import { loadModel, saveModel } from '../io/index.js';
 import type { Network } from '../nn/index.js';
 import { checkSpecKeys, createOptimizer, type LearningRateSchedule, optimizerNames, parseSchedule, parseSpec, SCHEDULE_FORMS, specNumber } from '../optim/index.js';
 import { Rng } from '../tensor/index.js';
 import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau } from '../train/index.js';
 import { ADVERSARIAL_FORM, formatAdversarialTraining, parseAdversarialSpec } from '../train/adversarial.js';
-import { nonNegativeInteger, nonNegativeNumber, openFraction, positiveInteger, positiveNumber, unitFraction } from './parse.js';
+import { fromArgumentError, nonNegativeInteger, nonNegativeNumber, openFraction, positiveInteger, positiveNumber, unitFraction } from './parse.js';
 import { formatEvaluation, printJson } from './report.js';
 import { openDataset, openModelSpec } from './resolve.js';
 
@@ -212,18 +212,6 @@ function imageSizeList(value: string): { height: number; width: number; channels
     throw new InvalidArgumentError(`expected height,width or height,width,channels (positive integers; channels 1 or 3), got '${value}'`);
   }
   return { height: Number(dims[0]), width: Number(dims[1]), ...(dims.length === 3 ? { channels: Number(dims[2]) as 1 | 3 } : {}) };
-}
-
-/** A commander parser from a library parser that throws ArgumentError (its message says the expected form). */
-function fromArgumentError<T>(parse: (value: string) => T): (value: string) => T {
-  return (value) => {
-    try {
-      return parse(value);
-    } catch (e) {
-      if (e instanceof ArgumentError || e instanceof UnknownNameError) throw new InvalidArgumentError(e.message);
-      throw e;
-    }
-  };
 }
 
 function parseMonitor(value: string): MonitoredMetric {

@@ -5,15 +5,13 @@
  */
 import '../../src/platform/node.js';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PNG } from 'pngjs';
-import { encodeIdx } from '../../src/data/idx.js';
-import { loadDataset } from '../../src/data/registry.js';
 import { saveModel } from '../../src/io/index.js';
 import { Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../../src/nn/index.js';
-import { makeTempDir, MNIST_DIR, removeTempDirs, runCli, runFails, runJson, runOk } from './run-cli.js';
+import { makeTempDir, removeTempDirs, writeMnistSubset, runCli, runFails, runJson, runOk } from './run-cli.js';
 
 let work: string;
 /** [28, 28, 1] → conv1 (4 filters 3×3) → pool1 → conv2 (4 filters 3×3) → flatten → dense (10, softmax). */
@@ -44,15 +42,7 @@ before(async () => {
   greyModel = await saveSmallModel(join(work, 'grey'), [28, 28, 1]);
   rgbModel = await saveSmallModel(join(work, 'rgb'), [14, 14, 3]);
   digits = join(work, 'digits');
-  await mkdir(digits);
-  const { test: mnist } = await loadDataset(MNIST_DIR);
-  const n = 20;
-  const images = encodeIdx('ubyte', [n, 28, 28], mnist.images.subarray(0, n * 784));
-  const labels = encodeIdx('ubyte', [n], Array.from(mnist.labels.subarray(0, n)));
-  for (const split of ['train', 't10k']) {
-    await writeFile(join(digits, `${split}-images-idx3-ubyte`), images);
-    await writeFile(join(digits, `${split}-labels-idx1-ubyte`), labels);
-  }
+  await writeMnistSubset(digits, 20);
 });
 
 after(removeTempDirs);

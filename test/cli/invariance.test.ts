@@ -5,14 +5,12 @@
  */
 import '../../src/platform/node.js';
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { encodeIdx } from '../../src/data/idx.js';
-import { loadDataset } from '../../src/data/registry.js';
 import { saveModel } from '../../src/io/index.js';
 import { Conv2D, Dense, Flatten, MaxPool2D, Sequential } from '../../src/nn/index.js';
-import { makeTempDir, MNIST_DIR, removeTempDirs, runFails, runJson, runOk } from './run-cli.js';
+import { makeTempDir, removeTempDirs, writeMnistSubset, runFails, runJson, runOk } from './run-cli.js';
 
 let work: string;
 let plain: string;
@@ -43,15 +41,7 @@ before(async () => {
   other = await saveSmallModel(join(work, 'other'), 2);
   letters = await saveSmallModel(join(work, 'letters'), 1, 'abcdefghij'.split(''));
   digits = join(work, 'digits');
-  await mkdir(digits);
-  const { test: mnist } = await loadDataset(MNIST_DIR);
-  const n = 30;
-  const images = encodeIdx('ubyte', [n, 28, 28], mnist.images.subarray(0, n * 784));
-  const labels = encodeIdx('ubyte', [n], Array.from(mnist.labels.subarray(0, n)));
-  for (const split of ['train', 't10k']) {
-    await writeFile(join(digits, `${split}-images-idx3-ubyte`), images);
-    await writeFile(join(digits, `${split}-labels-idx1-ubyte`), labels);
-  }
+  await writeMnistSubset(digits, 30);
 });
 
 after(removeTempDirs);

@@ -1,10 +1,12 @@
 /** Helpers shared by the CLI tests: run the built `fovea` command in a child process, temp dirs. */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { encodeIdx } from '../../src/data/idx.js';
+import { loadDataset } from '../../src/data/registry.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** This file compiles to dist/test/cli/; the CLI to dist/src/cli/main.js. */
@@ -114,4 +116,19 @@ export async function makeTempDir(prefix = 'fovea-cli-'): Promise<string> {
 
 export async function removeTempDirs(): Promise<void> {
   await Promise.all(tempDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+/**
+ * Writes the first `count` MNIST test images, as both the train and the t10k split, into a new IDX
+ * directory `dir`: a small dataset for commands that read a whole split.
+ */
+export async function writeMnistSubset(dir: string, count: number): Promise<void> {
+  await mkdir(dir);
+  const { test } = await loadDataset(MNIST_DIR);
+  const images = encodeIdx('ubyte', [count, 28, 28], test.images.subarray(0, count * 784));
+  const labels = encodeIdx('ubyte', [count], Array.from(test.labels.subarray(0, count)));
+  for (const split of ['train', 't10k']) {
+    await writeFile(join(dir, `${split}-images-idx3-ubyte`), images);
+    await writeFile(join(dir, `${split}-labels-idx1-ubyte`), labels);
+  }
 }
