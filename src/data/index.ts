@@ -11,3 +11,4 @@ export * from './split.js';
 export * from './stats.js';
 export * from './canvas.js';
 export * from './affine-mnist.js';
+export { fitImage, convertChannels } from './resize.js';

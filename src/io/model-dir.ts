@@ -56,6 +56,8 @@ async function moveIntoPlace(temp: string, target: string): Promise<void> {
 /** Reads one file of a model directory; a missing file is reported with what the directory holds. */
 export async function readModelFile(dir: string, name: string): Promise<Uint8Array> {
   const platform = getPlatform();
+  // Over HTTP (the browser) a folder cannot be asked about: read the file, whose error names its URL.
+  if (!platform.hasDirectories) return platform.readFile(platform.joinPath(dir, name));
   if (!(await platform.isDirectory(dir))) {
     const what = (await platform.exists(dir)) ? 'is a file, not a directory' : 'does not exist';
     throw new NotFoundError(`model directory '${dir}' ${what}${await interruptedWriteHint(dir)}`);

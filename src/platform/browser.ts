@@ -30,6 +30,22 @@ export interface KernelWorkerFailure {
 
 const WORKER_URL = new URL('./browser-kernel-worker.js', import.meta.url);
 
+/** Starts one kernel worker; see setKernelWorkerFactory. */
+export type KernelWorkerFactory = () => Worker;
+
+let kernelWorkerFactory: KernelWorkerFactory = () => new Worker(WORKER_URL, { type: 'module', name: 'fovea-kernels' });
+
+/**
+ * Replaces how kernel workers are started. By default they load `browser-kernel-worker.js` next to
+ * this module, which suits the library served as plain ES modules; a bundled app (Vite, webpack)
+ * passes `() => new Worker(new URL('./kernel-worker.ts', import.meta.url), { type: 'module' })`
+ * written in its own code, where the bundler can see the worker and bundle it (the worker module
+ * only has to import `fovea/platform/browser-kernel-worker`).
+ */
+export function setKernelWorkerFactory(factory: KernelWorkerFactory): void {
+  kernelWorkerFactory = factory;
+}
+
 const ISOLATION_HINT =
   'serve the page with the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp ' +
   '(and every script, wasm file and worker it loads from the same origin or with Cross-Origin-Resource-Policy), or use 1 thread';
@@ -173,7 +189,7 @@ function startKernelWorker(init: unknown): Promise<WorkerHandle> {
   const reason = threadsUnavailableReason();
   if (reason) return Promise.reject(new PlatformUnsupportedError(reason));
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { type: 'module', name: 'fovea-kernels' });
+    const worker = kernelWorkerFactory();
     const fail = (error: Error): void => {
       worker.terminate();
       reject(error);
@@ -186,7 +202,7 @@ function startKernelWorker(init: unknown): Promise<WorkerHandle> {
     };
     worker.onerror = (event: ErrorEvent) => {
       event.preventDefault();
-      fail(new Error(`a wasm kernel worker failed to load ${WORKER_URL.href}: ${event.message || 'the script could not be fetched or evaluated'}`));
+      fail(new Error(`a wasm kernel worker failed to load: ${event.message || 'the script could not be fetched or evaluated'}`));
     };
     try {
       worker.postMessage(init);
@@ -199,6 +215,7 @@ function startKernelWorker(init: unknown): Promise<WorkerHandle> {
 
 export const browserPlatform: Platform = {
   name: 'browser',
+  hasDirectories: false,
   readFile: (path) => fetchBytes(resolveUrl(path), path),
   readUrl: (url) => fetchBytes(url, url.pathname.split('/').pop() || url.href),
   writeFileAtomic: async (path) => cannotWrite('write files', path),

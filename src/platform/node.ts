@@ -56,6 +56,7 @@ const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export const nodePlatform: Platform = {
   name: 'node',
+  hasDirectories: true,
   async readFile(p) {
     try {
       const buf = await fs.readFile(p);

@@ -25,6 +25,8 @@ export interface WorkerHandle {
 
 export interface Platform {
   readonly name: 'node' | 'browser';
+  /** Whether paths name a file system with directories (false in the browser, where paths are URLs). */
+  readonly hasDirectories: boolean;
   readFile(path: string): Promise<Uint8Array>;
   /** Reads a resource shipped with the package (e.g. the WebAssembly kernels), by URL. */
   readUrl(url: URL): Promise<Uint8Array>;

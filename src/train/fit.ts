@@ -76,6 +76,12 @@ export interface FitOptions {
   /** Where the progress bar goes; omit for none. */
   progress?: ProgressSink;
   onEpochEnd?: (logs: EpochLogs) => void;
+  /**
+   * Called after every training step with where the epoch is. When it returns a promise, fit
+   * waits for it before the next step: a web worker awaits here to pause, to let its messages in,
+   * or to stop (by rejecting).
+   */
+  onBatchEnd?: (progress: ProgressState) => void | Promise<void>;
   /** A clock in seconds (tests pass a fake one). */
   now?: () => number;
 }
@@ -249,6 +255,8 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
       lossSum += loss * batch.labels.length;
       correct += batchCorrect;
       bar?.update(state());
+      const batchEnd = options.onBatchEnd?.(state());
+      if (batchEnd) await batchEnd;
     }
     const seconds = now() - start;
     const logs: EpochLogs = { epoch, loss: lossSum / seen, accuracy: correct / seen, learningRate, seconds, imagesPerSecond: seen / seconds, dataSeconds };

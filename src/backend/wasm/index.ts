@@ -21,7 +21,7 @@ const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 
 const MIN_WORK_PER_THREAD = 65536;
 const perPart = (costPerUnit: number): number => Math.max(1, Math.ceil(MIN_WORK_PER_THREAD / Math.max(1, costPerUnit)));
 
-export const WASM_KERNELS_URL = new URL('../../../wasm/fovea-kernels.wasm', import.meta.url);
+export const WASM_KERNELS_URL = new URL(/* @vite-ignore */ '../../../wasm/fovea-kernels.wasm', import.meta.url);
 
 export interface WasmBackendOptions {
   /** Threads to compute with, the calling one included. Default: $FOVEA_THREADS, else every core. */
