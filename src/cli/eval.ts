@@ -9,7 +9,7 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description("evaluate a saved model on a dataset's test split: top-1 and top-5 accuracy, per-class accuracy, confusion matrix")
-    .argument('<model-dir>', 'a saved model directory (or its model.json)')
+    .argument('<model-dir>', 'a saved model directory (or its model.json, or a .zip of it)')
     .option('--dataset <name|dir>', 'mnist, fashion-mnist, or a directory with the four IDX files', 'mnist')
     .option('--batch-size <n>', 'images per forward pass', positiveInteger, 256)
     .option('--limit <n>', 'evaluate on the first n test images only', positiveInteger)

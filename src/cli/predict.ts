@@ -11,7 +11,7 @@ export function registerPredict(program: Command): void {
   program
     .command('predict')
     .description("classify PNG or JPEG images with a saved model (converted to the model's input: grey or RGB, resized)")
-    .argument('<model-dir>', 'a saved model directory (or its model.json)')
+    .argument('<model-dir>', 'a saved model directory (or its model.json, or a .zip of it)')
     .argument('<images...>', 'PNG or JPEG files')
     .option('--top-k <k>', 'how many classes to show per image', positiveInteger, 3)
     .option('--invert', 'invert the image first (dark ink on white paper → MNIST-style white on black)')

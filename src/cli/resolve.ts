@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset, type LoadDatasetOptions, type LoadedDataset } from '../data/index.js';
-import { loadModel, MODEL_JSON_FILE } from '../io/index.js';
+import { DEFAULT_MAX_ZIP_BYTES, loadModel, MODEL_JSON_FILE, modelFromZip } from '../io/index.js';
 import { createZooModel, zooNames } from '../models/index.js';
 import type { Network } from '../nn/index.js';
-import { ArgumentError, NotFoundError, UnknownNameError } from '../errors.js';
+import { ArgumentError, NotFoundError, ResourceError, UnknownNameError } from '../errors.js';
+import { getPlatform } from '../platform/platform.js';
 
 /** Directories named by $FOVEA_DATA (colon-separated) are searched for datasets first. */
 export function datasetSearchDirs(): string[] {
@@ -34,30 +35,47 @@ async function isDirectory(p: string): Promise<boolean> {
   }
 }
 
-/** Whether `spec` names an existing file or directory (a model.json or a model directory). */
+/** Whether `spec` names an existing file or directory (a model.json, a model zip or a model directory). */
 export async function pathExists(spec: string): Promise<boolean> {
   return (await isFile(spec)) || (await isDirectory(spec));
 }
 
-/** A saved model directory, or the directory of a model.json path. */
+/** What a model path may be, for error messages. */
+const MODEL_PATH_FORMS = `a model directory, its ${MODEL_JSON_FILE}, or a .zip of a model directory`;
+
+function isZipPath(spec: string): boolean {
+  return spec.toLowerCase().endsWith('.zip');
+}
+
+/** A saved model: its directory, its model.json, or the directory zipped (a `.zip` file). */
 export async function openModelDir(spec: string): Promise<Network> {
   if (await isFile(spec)) {
+    if (isZipPath(spec)) return openModelZip(spec);
     // loadModel reads <dir>/model.json, so any other file name would silently load a different file.
     if (path.basename(spec) !== MODEL_JSON_FILE) {
-      throw new ArgumentError(`expected a model directory or its ${MODEL_JSON_FILE}, found the file ${spec}`);
+      throw new ArgumentError(`expected a model directory or its ${MODEL_JSON_FILE}, found the file ${spec}; a zipped model directory must have a name ending in .zip`);
     }
     return loadModel(path.dirname(spec));
   }
   if (await isDirectory(spec)) return loadModel(spec);
-  throw new NotFoundError(`model directory not found: ${spec}`);
+  if (isZipPath(spec)) throw new NotFoundError(`model zip not found: ${spec}`);
+  throw new NotFoundError(`model directory not found: ${spec} (expected ${MODEL_PATH_FORMS})`);
+}
+
+async function openModelZip(spec: string): Promise<Network> {
+  const { size } = await fs.stat(spec);
+  if (size > DEFAULT_MAX_ZIP_BYTES) {
+    throw new ResourceError(`${spec}: refusing to read a model zip of ${size} bytes, more than the limit of ${DEFAULT_MAX_ZIP_BYTES}`);
+  }
+  return modelFromZip(await getPlatform().readFile(spec), spec);
 }
 
 /**
- * `--model`: a zoo name (fresh weights from `seed`) or a saved model (its directory or its
- * model.json), whose weights training continues from.
+ * `--model`: a zoo name (fresh weights from `seed`) or a saved model (its directory, its
+ * model.json or its zip), whose weights training continues from.
  */
 export async function openModelSpec(spec: string, options: { inputShape: number[]; numClasses: number; seed: number }): Promise<Network> {
   if (zooNames().includes(spec)) return createZooModel(spec, options);
   if (await pathExists(spec)) return openModelDir(spec);
-  throw new UnknownNameError('model', spec, [...zooNames(), 'or the path of a saved model directory or model.json']);
+  throw new UnknownNameError('model', spec, [...zooNames(), `or the path of ${MODEL_PATH_FORMS}`]);
 }
