@@ -5,6 +5,7 @@ import { backendNames, DEFAULT_BACKEND, loadDefaultBackend } from '../backend/re
 import { FoveaError } from '../errors.js';
 import { FOVEA_VERSION } from '../io/model-file.js';
 import { registerActivations } from './activations.js';
+import { registerApp } from './app.js';
 import { registerAttack } from './attack.js';
 import { registerAugmentPreview } from './augment-preview.js';
 import { registerBench } from './bench.js';
@@ -51,6 +52,7 @@ registerFilters(program);
 registerActivations(program);
 registerSaliency(program);
 registerAttack(program);
+registerApp(program);
 
 try {
   await program.parseAsync(process.argv);
