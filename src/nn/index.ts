@@ -15,3 +15,4 @@ export * from './network.js';
 export * from './graph.js';
 export * from './merge.js';
 export * from './capsules.js';
+export * from './layer-list.js';
