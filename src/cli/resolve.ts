@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { loadDataset, type LoadDatasetOptions, type LoadedDataset } from '../data/index.js';
 import { DEFAULT_MAX_ZIP_BYTES, loadModel, MODEL_JSON_FILE, modelFromZip } from '../io/index.js';
 import { createZooModel, zooNames } from '../models/index.js';
-import type { Network } from '../nn/index.js';
+import { type Network, sequentialFromLayerList } from '../nn/index.js';
 import { ArgumentError, NotFoundError, ResourceError, UnknownNameError } from '../errors.js';
 import { getPlatform } from '../platform/platform.js';
 
@@ -71,11 +71,17 @@ async function openModelZip(spec: string): Promise<Network> {
 }
 
 /**
- * `--model`: a zoo name (fresh weights from `seed`) or a saved model (its directory, its
- * model.json or its zip), whose weights training continues from.
+ * `--model`: a zoo name (fresh weights from `seed`), a layer list file (`*.txt`, one layer per
+ * line, as the web app's editor; fresh weights), or a saved model (its directory, its model.json
+ * or its zip), whose weights training continues from.
  */
 export async function openModelSpec(spec: string, options: { inputShape: number[]; numClasses: number; seed: number }): Promise<Network> {
   if (zooNames().includes(spec)) return createZooModel(spec, options);
+  if (spec.endsWith('.txt')) {
+    if (!(await pathExists(spec))) throw new NotFoundError(`layer list file not found: ${spec}`);
+    const text = new TextDecoder().decode(await getPlatform().readFile(spec));
+    return sequentialFromLayerList(text, options.inputShape, { seed: options.seed, name: path.basename(spec, '.txt') });
+  }
   if (await pathExists(spec)) return openModelDir(spec);
-  throw new UnknownNameError('model', spec, [...zooNames(), `or the path of ${MODEL_PATH_FORMS}`]);
+  throw new UnknownNameError('model', spec, [...zooNames(), `a layer list file (*.txt)`, `or the path of ${MODEL_PATH_FORMS}`]);
 }
