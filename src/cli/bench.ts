@@ -7,7 +7,7 @@ import type { Network } from '../nn/index.js';
 import { benchmarkModel, type BenchmarkMode } from '../train/index.js';
 import { nonNegativeInteger, positiveInteger, positiveNumber } from './parse.js';
 import { printJson } from './report.js';
-import { openModelDir, pathExists } from './resolve.js';
+import { openModelDir, openModelSpec, pathExists } from './resolve.js';
 
 interface BenchFlags {
   model: string;
@@ -37,7 +37,7 @@ export function registerBench(program: Command): void {
   program
     .command('bench')
     .description('measure training or inference speed (images/s) of a model on the current backend: median of timed repeats after a warm-up, on random data')
-    .option('--model <name|path>', `zoo model name (${zooNames().join(', ')}) or a saved model directory / model.json`, 'seed-cnn')
+    .option('--model <name|path>', `zoo model name (${zooNames().join(', ')}), a layer list file (*.txt; input --input-shape, default 28,28,1) or a saved model directory / model.json`, 'seed-cnn')
     .addOption(new Option('--mode <mode>', 'train: forward, backward and Adam step per batch (what train does); infer: class probabilities (what predict does)').choices(['train', 'infer']).default('train'))
     .option('--batch-size <n>', `images per step (default ${DEFAULT_BATCH.train} for train, ${DEFAULT_BATCH.infer} for infer)`, positiveInteger)
     .option('--repeats <n>', 'timed repeats; the result is their median', positiveInteger, 5)
@@ -120,9 +120,13 @@ async function openBenchModel(flags: BenchFlags): Promise<{ model: Network; sour
   if (zooNames().includes(spec)) {
     return { model: createZooModel(spec, { seed: flags.seed, inputShape: flags.inputShape }), source: 'zoo' };
   }
+  if (spec.endsWith('.txt')) {
+    const model = await openModelSpec(spec, { inputShape: flags.inputShape ?? [28, 28, 1], numClasses: 10, seed: flags.seed });
+    return { model, source: 'layer list' };
+  }
   if (await pathExists(spec)) {
     if (flags.inputShape) throw new ArgumentError(`--input-shape applies to zoo models only; the saved model ${spec} has its own input shape`);
     return { model: await openModelDir(spec), source: spec };
   }
-  throw new UnknownNameError('model', spec, [...zooNames(), 'or the path of a saved model directory or model.json']);
+  throw new UnknownNameError('model', spec, [...zooNames(), 'a layer list file (*.txt)', 'or the path of a saved model directory or model.json']);
 }
