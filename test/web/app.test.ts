@@ -318,6 +318,16 @@ describe('the web app in headless Chromium', { skip, timeout: 240_000 }, () => {
     await page.locator('#explore-true').selectOption('');
     await page.locator('#explore-mistakes').check();
     t.diagnostic(`screenshot: ${await shot(page, 'explore')}`);
+
+    // The MNIST model is not run on Fashion-MNIST: its images are browsed without predictions.
+    await page.locator('#explore-dataset').selectOption('fashion-mnist');
+    await page.waitForFunction(() => /browsing without predictions/.test(document.querySelector('#explore-status')?.textContent ?? ''), null, { timeout: 60_000 });
+    assert.ok(await page.locator('#explore-predicted').isDisabled());
+    await page.locator('#explore-true').selectOption({ label: '9: Ankle boot' });
+    const boots = await matches();
+    assert.ok(boots > 50 && boots < 200, `${boots} ankle boots among 1,000 test images`);
+    assert.equal(await page.locator('#explore-grid .tile').count(), Math.min(boots, 120), 'the first page of matches is shown');
+    assert.ok((await page.locator('#explore-grid .tile').evaluateAll((tiles) => tiles.map((f) => (f as HTMLElement).dataset.true))).every((l) => l === '9'));
     assert.deepEqual(problems.splice(0), []);
     await page.close();
   });

@@ -149,11 +149,11 @@ export function setUpExplorePage(): void {
       const slot = modelSelect.value as ModelSlot | 'none';
       if (slot !== 'none') {
         const info = models.get(slot)!;
-        if (info.classNames.length !== test.classNames.length) {
-          status.textContent = `${info.name} has ${info.classNames.length} classes and this dataset ${test.classNames.length}: browsing without predictions.`;
+        if (info.classNames.join('\n') !== test.classNames.join('\n')) {
+          status.textContent = `${info.name} was trained on other classes (${info.classNames.slice(0, 4).join(', ')}…) than this dataset has (${test.classNames.slice(0, 4).join(', ')}…): browsing without predictions.`;
         } else {
           evaluation = await engine.request('evaluate', { slot });
-          status.textContent = `${info.name} on the ${formatNumber(test.labels.length)} test images of this subset: ${percent(evaluation.accuracy, 2)} correct${info.classNames.join() !== test.classNames.join() ? ' (the model was trained with other class names)' : ''}. Click a cell to see its images.`;
+          status.textContent = `${info.name} on the ${formatNumber(test.labels.length)} test images of this subset: ${percent(evaluation.accuracy, 2)} correct. Click a cell to see its images.`;
           status.dataset.accuracy = String(evaluation.accuracy);
         }
       } else {
