@@ -269,6 +269,9 @@ describe('the web app in headless Chromium', { skip, timeout: 240_000 }, () => {
     await page.locator('#train-epochs').fill('5');
     await page.locator('#train-start').click();
     await page.waitForFunction(() => (document.querySelector('#train-progress') as HTMLElement).dataset.done === 'true', null, { timeout: 120_000 });
+    const memory = await page.locator('#train-epochs-list li').evaluateAll((items) => items.map((li) => Number((li as HTMLElement).dataset.memory)));
+    t.diagnostic(`engine memory in use at each epoch's end (MiB): ${memory.map((m) => (m / 2 ** 20).toFixed(2)).join(', ')}`);
+    assert.ok(memory.every((m) => m > 0) && memory[4] <= memory[1] * 1.05, 'memory stays flat from epoch to epoch');
     const warnings = await page.locator('#train-warnings li').allTextContents();
     assert.equal(warnings.length, 1, warnings.join('\n'));
     assert.match(warnings[0], /^skipped one\/broken\.png: /);

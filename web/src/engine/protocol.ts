@@ -78,6 +78,8 @@ export interface EpochResult {
   valAccuracy: number;
   valLoss: number;
   seconds: number;
+  /** Bytes of the engine's WebAssembly memory in use at the epoch's end (flat from epoch to epoch: nothing to free by hand). */
+  memoryInUse: number | null;
 }
 
 /** The first layer's filters: `count` tiles of size × size, RGBA, values mapped blue–white–red. */

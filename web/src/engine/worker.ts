@@ -33,6 +33,7 @@ import {
   predict,
   Sequential,
   sequentialFromLayerList,
+  getBackend,
   setBackend,
   setKernelWorkerFactory,
   splitDataset,
@@ -306,7 +307,8 @@ async function train(config: TrainConfig): Promise<Requests['train']['result']> 
       validationData: loaded.test,
       datasetName: loaded.train.name,
       onEpochEnd: (logs) => {
-        const result: EpochResult = { epoch: logs.epoch, loss: logs.loss, accuracy: logs.accuracy, valLoss: logs.valLoss ?? NaN, valAccuracy: logs.valAccuracy ?? NaN, seconds: logs.seconds };
+        const memoryInUse = getBackend().memoryStats?.().inUse ?? null;
+        const result: EpochResult = { epoch: logs.epoch, loss: logs.loss, accuracy: logs.accuracy, valLoss: logs.valLoss ?? NaN, valAccuracy: logs.valAccuracy ?? NaN, seconds: logs.seconds, memoryInUse };
         epochs.push(result);
         post({ event: 'epoch', result });
       },

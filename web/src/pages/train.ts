@@ -156,7 +156,8 @@ export function setUpTrainPage(): void {
         } else if (event.event === 'epoch') {
           const r = event.result;
           accuracyChart.push(lastStep, [null, r.valAccuracy]);
-          epochList.append(el('li', { 'data-val-accuracy': r.valAccuracy }, [`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, training accuracy ${percent(r.accuracy)}, test accuracy ${percent(r.valAccuracy, 2)} (${r.seconds.toFixed(1)} s)`]));
+          const memory = r.memoryInUse === null ? '' : `, engine memory ${(r.memoryInUse / 2 ** 20).toFixed(1)} MiB`;
+          epochList.append(el('li', { 'data-val-accuracy': r.valAccuracy, 'data-memory': r.memoryInUse ?? '' }, [`epoch ${r.epoch}: loss ${r.loss.toFixed(4)}, training accuracy ${percent(r.accuracy)}, test accuracy ${percent(r.valAccuracy, 2)} (${r.seconds.toFixed(1)} s${memory})`]));
         } else if (event.event === 'warning') {
           warnings.hidden = false;
           warnings.append(el('li', {}, [event.message]));
