@@ -1,8 +1,8 @@
 /**
  * The engine worker: Fovea itself, on the wasm backend with threads, off the page's thread. The page
- * talks to it through `EngineClient` (client.ts) with the messages of protocol.ts. One model and one
- * dataset live here at a time; training awaits between steps so that pause, resume and stop (and
- * other requests) are answered while it runs.
+ * talks to it through `EngineClient` (client.ts) with the messages of protocol.ts. Models live in
+ * named slots, one dataset at a time; training awaits between steps so that pause, resume and stop
+ * (and other requests) are answered while it runs.
  */
 import wasmUrl from '../../../dist/wasm/fovea-kernels.wasm?url';
 import {
