@@ -40,8 +40,6 @@ export interface ModelInfo {
   inputShape: number[];
   params: number;
   summary: string;
-  /** Layers whose output is a feature map, in order. */
-  spatialLayers: string[];
   testAccuracy: number | null;
 }
 

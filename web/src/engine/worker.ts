@@ -84,7 +84,6 @@ function describe(m: Network, testAccuracy: number | null = null): ModelInfo {
     inputShape: [...(m.inputShape ?? [])],
     params: m.countParameters(),
     summary: m.summary(),
-    spatialLayers: m.layers.filter((l) => (l.outputShape?.length ?? 0) === 3 && l.type !== 'Dropout').map((l) => l.name),
     testAccuracy,
   };
 }
@@ -190,9 +189,15 @@ async function folderDataset(files: FolderFile[], height: number, width: number,
   return { train, test: validation, warnings };
 }
 
+/** The dataset a source names, with the files a folder had to skip. */
+async function openDataset(source: DatasetSource): Promise<{ train: ImageDataset; test: ImageDataset; warnings: string[] }> {
+  if (source.kind === 'shipped') return { ...(await shippedDataset(source.name)), warnings: [] };
+  return folderDataset(source.files, source.height, source.width, source.channels);
+}
+
 async function loadData(source: DatasetSource): Promise<Requests['loadDataset']['result']> {
-  if (source.kind === 'shipped') data = await shippedDataset(source.name);
-  else data = await folderDataset(source.files, source.height, source.width, source.channels);
+  const opened = await openDataset(source);
+  data = { train: opened.train, test: opened.test };
   const asImages = (ds: ImageDataset): DatasetImages => ({
     name: ds.name,
     classNames: [...ds.classNames],
@@ -202,7 +207,7 @@ async function loadData(source: DatasetSource): Promise<Requests['loadDataset'][
     images: ds.images.slice(),
     labels: Int32Array.from(ds.labels),
   });
-  return { train: asImages(data.train), test: asImages(data.test), warnings: 'warnings' in data ? (data.warnings as string[]) : [] };
+  return { train: asImages(opened.train), test: asImages(opened.test), warnings: opened.warnings };
 }
 
 function predictOne(m: Network, pixels: Float32Array, wantMaps: boolean, gradCamClass: number | 'top' | undefined): Prediction {
@@ -282,9 +287,8 @@ function buildArchitecture(arch: TrainConfig['architecture'], train: ImageDatase
 
 async function train(config: TrainConfig): Promise<Requests['train']['result']> {
   if (training) throw new Error('a training run is already going; stop it first');
-  const loaded: { train: ImageDataset; test: ImageDataset; warnings?: string[] } =
-    config.dataset.kind === 'shipped' ? await shippedDataset(config.dataset.name) : await folderDataset(config.dataset.files, config.dataset.height, config.dataset.width, config.dataset.channels);
-  for (const warning of loaded.warnings ?? []) post({ event: 'warning', message: warning });
+  const loaded = await openDataset(config.dataset);
+  for (const warning of loaded.warnings) post({ event: 'warning', message: warning });
   data = { train: loaded.train, test: loaded.test };
   const m = buildArchitecture(config.architecture, loaded.train, config.seed, config.name);
   m.classNames = [...loaded.train.classNames];
@@ -341,7 +345,7 @@ async function train(config: TrainConfig): Promise<Requests['train']['result']> 
   } finally {
     training = null;
   }
-  return { epochs, stopped: run.stop, model: describe(m, epochs.at(-1)?.valAccuracy ?? null), warnings: loaded.warnings ?? [] };
+  return { epochs, stopped: run.stop, model: describe(m, epochs.at(-1)?.valAccuracy ?? null), warnings: loaded.warnings };
 }
 
 function control(message: ControlMessage): void {
