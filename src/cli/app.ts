@@ -40,13 +40,14 @@ no threads). The server runs until stopped with Ctrl+C (SIGINT) or SIGTERM.`)
       const server = await createStaticServer(dir);
       const port = await listen(server, flags.port, flags.host);
       const url = `http://${urlHost(flags.host)}:${port}/`;
+      // Handlers go in before the URL is printed: whoever reads the URL may signal at once.
+      closeOnSignals(server);
       if (flags.json) {
         printJson({ url, host: flags.host, port, dir });
       } else {
         process.stdout.write(`Fovea app: ${url}\n`);
         process.stderr.write(`serving ${dir}; stop with Ctrl+C\n`);
       }
-      closeOnSignals(server);
     });
 }
 
