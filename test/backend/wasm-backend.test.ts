@@ -757,20 +757,46 @@ describe('wasm backend memory', () => {
     assert.ok(iterations > 0);
   });
 
-  test(
-    'a subarray of a kernel output keeps its values after the output itself is dropped and collected',
-    { todo: 'design limitation: the heap frees a block when the Float32Array it handed out is collected, so views of it (subarray) may see reused memory' },
-    async () => {
-      const gc = exposeGc();
-      let view: Float32Array;
-      (() => {
-        const out = wasm.unary('neg', new Float32Array(1000).fill(1), 0) as Float32Array;
-        view = out.subarray(10, 20);
-      })();
-      await collectGarbage(gc);
-      const keep: Float32Array[] = [];
-      for (let i = 0; i < 8; i++) keep.push((wasm.alloc(1000) as Float32Array).fill(7));
-      assertSameBits(view!, new Float32Array(10).fill(-1), 'subarray after its parent was collected');
-    },
-  );
+  test('a subarray of a kernel output keeps its values after the output itself is dropped and collected', async () => {
+    const gc = exposeGc();
+    let view: Float32Array;
+    (() => {
+      const out = wasm.unary('neg', new Float32Array(1000).fill(1), 0) as Float32Array;
+      view = out.subarray(10, 20);
+    })();
+    await collectGarbage(gc);
+    const keep: Float32Array[] = [];
+    for (let i = 0; i < 8; i++) keep.push((wasm.alloc(1000) as Float32Array).fill(7));
+    assertSameBits(view!, new Float32Array(10).fill(-1), 'subarray after its parent was collected');
+  });
+
+  test('a subarray of a subarray also keeps the block: the block returns only once every view is collected', async () => {
+    const gc = exposeGc();
+    await collectGarbage(gc); // earlier tests' garbage returns now, not during this test
+    const inUse = memoryStats(wasm).inUse;
+    let inner: Float32Array | null;
+    (() => {
+      const out = wasm.unary('neg', new Float32Array(1000).fill(2), 0) as Float32Array;
+      inner = out.subarray(100, 200).subarray(5, 10);
+    })();
+    await collectGarbage(gc);
+    const keep: Float32Array[] = [];
+    for (let i = 0; i < 8; i++) keep.push((wasm.alloc(1000) as Float32Array).fill(7));
+    assertSameBits(inner!, new Float32Array(5).fill(-2), 'view of a view after both parents were collected');
+    assert.ok(memoryStats(wasm).inUse > inUse, 'the block is still in use while a view of it lives');
+    keep.length = 0;
+    inner = null;
+    await collectGarbage(gc);
+    assert.equal(memoryStats(wasm).inUse, inUse, 'the block returns once the last view is collected');
+  });
+
+  test('arrays handed out outside a scope still behave as Float32Array: slice and map copy, instanceof holds', () => {
+    const out = wasm.unary('neg', Float32Array.from([1, 2, 3]), 0) as Float32Array;
+    assert.ok(out instanceof Float32Array);
+    const copy = out.slice();
+    copy[0] = 5;
+    assert.equal(out[0], -1);
+    assert.deepEqual(Array.from(out.map((v) => v * 2)), [-2, -4, -6]);
+    assert.deepEqual(Array.from(out.subarray(1)), [-2, -3]);
+  });
 });

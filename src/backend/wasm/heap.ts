@@ -2,7 +2,8 @@
  * Memory for the wasm backend: one shared WebAssembly.Memory carved up from JavaScript (the
  * kernels never allocate). Blocks come from per-size-class free lists, else from a bump
  * pointer that grows the memory. A block is returned either when the scope it was allocated
- * in ends (training steps) or, outside any scope, when its Float32Array is garbage-collected.
+ * in ends (training steps) or, outside any scope, when its Float32Array and every `subarray`
+ * view of it are garbage-collected.
  */
 import { ResourceError } from '../../errors.js';
 
@@ -19,6 +20,43 @@ function sizeClass(bytes: number): number {
 }
 
 const MIB = 2 ** 20;
+
+/**
+ * Each view made by `subarray` of a heap array, mapped to the array it was made from: a view
+ * keeps its parent reachable, so the block is not returned to the heap (when the parent is
+ * garbage-collected) while any view of it is still in use.
+ */
+const parentOfView = new WeakMap<ArrayBufferView, ArrayBufferView>();
+
+/**
+ * The Float32Array the heap hands out outside any scope. It behaves exactly as a Float32Array;
+ * only `subarray` also records the new view's parent (above), and its views are of this class
+ * too, so views of views hold on as well. A view made by hand from `.buffer` is not tracked.
+ */
+export class HeapFloat32Array extends Float32Array {
+  static get [Symbol.species](): typeof HeapFloat32Array {
+    return HeapFloat32Array;
+  }
+
+  override subarray(begin?: number, end?: number): HeapFloat32Array {
+    const view = super.subarray(begin, end) as HeapFloat32Array;
+    parentOfView.set(view, this);
+    return view;
+  }
+}
+
+/** The Int32Array counterpart of HeapFloat32Array. */
+export class HeapInt32Array extends Int32Array {
+  static get [Symbol.species](): typeof HeapInt32Array {
+    return HeapInt32Array;
+  }
+
+  override subarray(begin?: number, end?: number): HeapInt32Array {
+    const view = super.subarray(begin, end) as HeapInt32Array;
+    parentOfView.set(view, this);
+    return view;
+  }
+}
 
 export class WasmHeap {
   private top: number;
@@ -69,7 +107,8 @@ export class WasmHeap {
   f32(length: number, persistent = false, zero = true): Float32Array {
     const inScope = !persistent && this.scopes.length > 0;
     const ptr = this.allocBytes(length * 4, persistent);
-    const view = new Float32Array(this.memory.buffer, ptr, length);
+    // Scoped blocks return when their scope ends, whatever views exist: plain arrays suffice.
+    const view = inScope ? new Float32Array(this.memory.buffer, ptr, length) : new HeapFloat32Array(this.memory.buffer, ptr, length);
     if (zero) view.fill(0);
     if (!inScope) {
       this.collected.register(view, ptr);
@@ -82,7 +121,7 @@ export class WasmHeap {
   i32(length: number): Int32Array {
     const inScope = this.scopes.length > 0;
     const ptr = this.allocBytes(length * 4);
-    const view = new Int32Array(this.memory.buffer, ptr, length);
+    const view = inScope ? new Int32Array(this.memory.buffer, ptr, length) : new HeapInt32Array(this.memory.buffer, ptr, length);
     if (!inScope) this.collected.register(view, ptr);
     return view;
   }
