@@ -134,7 +134,22 @@ export function registerTrain(program: Command): void {
       const callbacks = buildCallbacks(flags, validationData !== undefined, data.name);
       // Read and check the checkpoint before printing anything, so a wrong --resume fails at once.
       const checkpoint = flags.resume === undefined ? undefined : await readCheckpoint(flags.resume);
-      if (checkpoint) checkResumable(checkpoint, { model, optimizer, batchSize: flags.batchSize, trainImages: train.count });
+      if (checkpoint) {
+        checkResumable(checkpoint, {
+          model,
+          optimizer,
+          batchSize: flags.batchSize,
+          trainImages: train.count,
+          datasetName: data.name,
+          schedule: flags.schedule ?? null,
+          settings: {
+            labelSmoothing: flags.labelSmoothing,
+            clipNorm: flags.clipNorm ?? null,
+            augment: flags.augment === undefined ? null : parseAugmentSpec(flags.augment).spec,
+            adversarial: flags.adversarial === undefined ? null : formatAdversarialTraining(parseAdversarialSpec(flags.adversarial)),
+          },
+        });
+      }
       const talk = !flags.json && !flags.quiet;
       if (talk) {
         process.stdout.write(`${model.summary()}\n\n`);

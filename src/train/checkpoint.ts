@@ -55,6 +55,18 @@ export interface TrainingState {
   rng: { shuffle: RngSnapshot; dropout: RngSnapshot; augment: RngSnapshot };
   callbacks: Record<string, Record<string, unknown>>;
   logs: EpochLogs[];
+  /** How the steps were taken, beyond optimizer and schedule (absent in older checkpoints). */
+  settings?: RunSettings;
+}
+
+/** The training settings a checkpoint records so that a resumed run can be held to them. */
+export interface RunSettings {
+  labelSmoothing: number;
+  clipNorm: number | null;
+  /** The augmentation spec ('crop:4,flip'), 'custom' for a function without one, null for none. */
+  augment: string | null;
+  /** formatAdversarialTraining of the setting, null for none. */
+  adversarial: string | null;
 }
 
 export interface Checkpoint {
@@ -64,6 +76,8 @@ export interface Checkpoint {
   architecture: NetworkConfig;
   history: TrainingHistory;
   classNames: string[] | null;
+  /** model.json's inputNormalization as written (null when absent). */
+  inputNormalization: unknown;
   weights: DecodedSafetensors;
   optimizer: OptimizerState;
   callbacks: Map<string, CallbackState>;
@@ -141,6 +155,7 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
     architecture: modelJson.architecture as unknown as NetworkConfig,
     history: Object.fromEntries(Object.entries(history).map(([k, v]) => [k, Array.isArray(v) ? v.map((x) => (x === null ? NaN : x)) : v])) as TrainingHistory,
     classNames: Array.isArray(modelJson.classNames) ? (modelJson.classNames as string[]) : null,
+    inputNormalization: modelJson.inputNormalization ?? null,
     weights,
     optimizer: { name: state.optimizer.name, tensors: optimizerTensors, scalars: state.optimizer.scalars },
     callbacks,

@@ -7,7 +7,8 @@ import { Adam, clipByGlobalNorm, type LearningRateSchedule, type Optimizer } fro
 import { formatShape, Rng, shapesEqual, Tensor } from '../tensor/index.js';
 import { type AdversarialTraining, adversarialTrainingBatch, checkAdversarialTraining, formatAdversarialTraining } from './adversarial.js';
 import type { Callback, CallbackState, TrainingControl } from './callbacks.js';
-import { type Checkpoint, checkCheckpointArchitecture, readCheckpoint, restoreModelFromCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { type Checkpoint, readCheckpoint, restoreModelFromCheckpoint, type RunSettings, writeCheckpoint } from './checkpoint.js';
+import { checkResumable, type ResumingRun } from './resume-check.js';
 import { checkDatasetFitsModel, evaluate } from './evaluate.js';
 import { argmaxRows, countCorrect } from './metrics.js';
 import { modelLoss, totalLoss } from './loss.js';
@@ -138,6 +139,13 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
   const steps = batchCount(train.count, batchSize);
   const baseLearningRate = optimizer.learningRate;
   const schedule = options.schedule ?? null;
+  const settings: RunSettings = {
+    labelSmoothing,
+    clipNorm: options.clipNorm ?? null,
+    augment: options.augment === undefined ? null : (options.augment as { spec?: string }).spec ?? 'custom',
+    // From the option as given: the checked form fills in FGSM's one step, which the text form refuses.
+    adversarial: options.adversarial ? formatAdversarialTraining(options.adversarial) : null,
+  };
   const control: TrainingControl = {
     model,
     optimizer,
@@ -150,7 +158,9 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
 
   if (options.resumeFrom !== undefined) {
     const checkpoint = typeof options.resumeFrom === 'string' ? await readCheckpoint(options.resumeFrom) : options.resumeFrom;
-    run = onBackend(() => resume(checkpoint, { model, optimizer, callbacks, control, batchSize, train }));
+    run = onBackend(() =>
+      resume(checkpoint, { model, optimizer, callbacks, control, batchSize, trainImages: train.count, datasetName: options.datasetName ?? train.name, schedule, settings }),
+    );
     shuffleRng.restore(checkpoint.state.rng.shuffle);
     dropoutRng.restore(checkpoint.state.rng.dropout);
     augmentRng.restore(checkpoint.state.rng.augment);
@@ -186,10 +196,11 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
         rng: { shuffle: shuffleRng.snapshot(), dropout: dropoutRng.snapshot(), augment: augmentRng.snapshot() },
         callbacks: {},
         logs: run.logs,
+        settings,
       },
       optimizer: optimizer.getState(),
       callbacks: callbackStates,
-      training: { dataset: options.datasetName ?? train.name, epochs: run.epochsDone, batchSize, optimizer: optimizer.getConfig(), ...(adversarial ? { adversarial: formatAdversarialTraining(adversarial) } : {}) },
+      training: { dataset: options.datasetName ?? train.name, epochs: run.epochsDone, batchSize, optimizer: optimizer.getConfig(), ...(settings.adversarial ? { adversarial: settings.adversarial } : {}) },
     });
   };
 
@@ -287,33 +298,12 @@ function augmentBatch(augment: (x: Tensor, rng: Rng) => Tensor, x: Tensor, rng: 
 }
 
 /**
- * Throws a CheckpointError, naming both sides, when a checkpoint cannot continue this run: another
- * model or architecture, another optimizer, another batch size or training-set size. Changes nothing.
- */
-export function checkResumable(checkpoint: Checkpoint, run: { model: Network; optimizer: Optimizer; batchSize: number; trainImages: number }): void {
-  const { state, dir } = checkpoint;
-  checkCheckpointArchitecture(checkpoint, run.model);
-  if (state.optimizer.name !== run.optimizer.name) {
-    throw new CheckpointError(`it was trained with the ${state.optimizer.name} optimizer, but this run uses ${run.optimizer.name}; resume with --optimizer ${state.optimizer.name}`, dir);
-  }
-  if (state.batchSize !== run.batchSize || state.trainImages !== run.trainImages) {
-    throw new CheckpointError(
-      `it was trained with batch size ${state.batchSize} on ${state.trainImages} images, but this run uses batch size ${run.batchSize} on ${run.trainImages}; the position within the data and the schedule would not carry over`,
-      dir,
-    );
-  }
-}
-
-/**
  * Applies a checkpoint to this run (after checkResumable): weights and history into the model,
  * state into the optimizer and callbacks, the learning-rate scale into control.
  */
-function resume(
-  checkpoint: Checkpoint,
-  run: { model: Network; optimizer: Optimizer; callbacks: Callback[]; control: TrainingControl; batchSize: number; train: ImageDataset },
-): RunPosition {
+function resume(checkpoint: Checkpoint, run: ResumingRun & { callbacks: Callback[]; control: TrainingControl }): RunPosition {
   const { state, dir } = checkpoint;
-  checkResumable(checkpoint, { ...run, trainImages: run.train.count });
+  checkResumable(checkpoint, run);
   restoreModelFromCheckpoint(checkpoint, run.model);
   try {
     run.optimizer.setState(checkpoint.optimizer, run.model.trainableParameters());

@@ -8,4 +8,5 @@ export * from './progress.js';
 export * from './benchmark.js';
 export * from './callbacks.js';
 export * from './checkpoint.js';
+export * from './resume-check.js';
 export * from './adversarial.js';

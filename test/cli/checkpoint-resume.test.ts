@@ -79,3 +79,17 @@ test('--resume with a checkpoint of another model exits 1 with E_CHECKPOINT nami
   const notCheckpoint = await runFails(['--backend', 'js', 'train', '--model', 'mlp', '--limit-train', '512', '--batch-size', '16', '--resume', join(root, 'straight')]);
   assert.match(notCheckpoint, /E_CHECKPOINT.*not a training checkpoint/);
 });
+
+test('--resume with another --lr, --schedule or --label-smoothing than the checkpointed run exits 1 with E_CHECKPOINT before training, naming the flag', async () => {
+  const checkpointDir = join(root, 'checkpoint');
+  const withFlag = (flag: string, value: string): string[] => {
+    const args = [...TRAIN];
+    args[args.indexOf(flag) + 1] = value;
+    return [...args, '--resume', checkpointDir];
+  };
+  const lr = await runFails(withFlag('--lr', '0.01'));
+  assert.match(lr, /E_CHECKPOINT.*learning rate 0\.002, but this run uses 0\.01 \(resume with --lr 0\.002\)/);
+  assert.doesNotMatch(lr, /Epoch \d/, 'refused before any training');
+  assert.match(await runFails(withFlag('--schedule', 'cosine:warmup=2')), /E_CHECKPOINT.*resume with --schedule cosine:warmup=1,min=0/);
+  assert.match(await runFails(withFlag('--label-smoothing', '0')), /E_CHECKPOINT.*--label-smoothing 0\.1, but this run uses 0/);
+});

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { strToU8, zipSync, type Zippable } from 'fflate';
+import { strToU8, zipSync } from 'fflate';
 import { FoveaError, FormatError, ModelFileError, ResourceError } from '../../src/errors.js';
 import { encodeWeights, modelFromZip, modelToJson, modelToZip, readModelZip, saveModel } from '../../src/io/index.js';
 import { listZipEntries } from '../../src/io/zip-archive.js';

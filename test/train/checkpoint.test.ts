@@ -2,7 +2,8 @@
  * Checkpoint and resume through the API: a run interrupted after an epoch and resumed from its
  * checkpoint ends with the same weights, bit for bit, as an uninterrupted run (dropout, shuffling,
  * an augment drawing normals, AdamW moments, a cosine schedule, reduce-on-plateau state); a
- * checkpoint from another model, optimizer or batch size is refused naming both sides; damaged
+ * checkpoint from another model, optimizer or batch size, or with other training settings, is
+ * refused naming both sides; damaged
  * checkpoints give typed errors; a write that fails half-way leaves the previous checkpoint.
  */
 import '../../src/platform/node.js';
@@ -16,7 +17,8 @@ import { saveModel } from '../../src/io/index.js';
 import { AdamW, cosineSchedule, SGD } from '../../src/optim/index.js';
 import { getPlatform, setPlatform } from '../../src/platform/platform.js';
 import { type Rng, Tensor } from '../../src/tensor/index.js';
-import { CHECKPOINT_STATE_FILE, CHECKPOINT_TENSORS_FILE, type FitOptions, fit, readCheckpoint, ReduceLROnPlateau, restoreModelFromCheckpoint } from '../../src/train/index.js';
+import { CHECKPOINT_STATE_FILE, CHECKPOINT_TENSORS_FILE, type FitOptions, fit, formatAdversarialTraining, parseAdversarialSpec, readCheckpoint, ReduceLROnPlateau, restoreModelFromCheckpoint } from '../../src/train/index.js';
+import { parseAugmentSpec } from '../../src/data/augment/index.js';
 import { mnistSlice, smallModel, weightsOf } from './small-model.js';
 
 const roots: string[] = [];
@@ -123,6 +125,44 @@ test('resuming into another model, another architecture under the same name, ano
     fit(smallModel(0, 'first-model'), train, { epochs: 2, batchSize: 16, optimizer: new SGD(), resumeFrom: dir }),
     (e: unknown) => e instanceof CheckpointError && /batch size 32 on 32 images, but this run uses batch size 16/.test(e.message),
   );
+});
+
+test('resuming with another learning rate, schedule, optimizer setting, label smoothing, clip norm, augmentation, adversarial training, input normalisation or dataset is a CheckpointError naming the setting', async () => {
+  const { train } = await mnistSlice(32);
+  const dir = join(await tempDir(), 'ckpt');
+  const sgd = (extra: { learningRate?: number; momentum?: number } = {}) => new SGD({ learningRate: 0.05, momentum: 0.9, ...extra });
+  const base = (): FitOptions => ({
+    epochs: 2,
+    batchSize: 32,
+    optimizer: sgd(),
+    schedule: cosineSchedule({ warmupEpochs: 1 }),
+    labelSmoothing: 0.1,
+    clipNorm: 2,
+    augment: parseAugmentSpec('flip, translate:2'),
+    adversarial: parseAdversarialSpec('fgsm:0.05'),
+    datasetName: 'digits',
+  });
+  await fit(smallModel(3), train, { ...base(), epochs: 1, checkpointDir: dir });
+  const checkpoint = await readCheckpoint(dir);
+  assert.deepEqual(checkpoint.state.settings, { labelSmoothing: 0.1, clipNorm: 2, augment: 'flip,translate:2', adversarial: formatAdversarialTraining(parseAdversarialSpec('fgsm:0.05')) });
+
+  const refused = async (change: Partial<FitOptions>, pattern: RegExp, model = smallModel(3)) =>
+    assert.rejects(fit(model, train, { ...base(), ...change, resumeFrom: dir }), (e: unknown) => e instanceof CheckpointError && pattern.test(e.message), String(pattern));
+  await refused({ optimizer: sgd({ learningRate: 0.1 }) }, /learning rate 0\.05, but this run uses 0\.1 \(resume with --lr 0\.05\)/);
+  await refused({ schedule: undefined }, /schedule cosine:warmup=1,min=0, but this run uses none/);
+  await refused({ schedule: cosineSchedule({ warmupEpochs: 2 }) }, /resume with --schedule cosine:warmup=1,min=0/);
+  await refused({ optimizer: sgd({ momentum: 0.5 }) }, /sgd optimizer had momentum 0\.9, but this run's has 0\.5/);
+  await refused({ labelSmoothing: 0 }, /--label-smoothing 0\.1, but this run uses 0/);
+  await refused({ clipNorm: undefined }, /--clip-norm 2, but this run uses none/);
+  await refused({ augment: parseAugmentSpec('flip') }, /--augment flip,translate:2, but this run uses flip/);
+  await refused({ adversarial: undefined }, /--adversarial fgsm.*, but this run uses none/);
+  await refused({ datasetName: 'letters' }, /dataset 'digits', but this run uses 'letters' \(resume with --dataset digits\)/);
+  const renormalised = smallModel(3);
+  renormalised.inputNormalization = { scale: 1 / 255, mean: [0.5], std: [0.25] };
+  await refused({}, /input normalisation .*"mean":\[0\].*this run's model has .*"mean":\[0\.5\]/, renormalised);
+  // The same settings continue; the seed may differ (the generators resume from their saved states).
+  const logs = await fit(smallModel(3), train, { ...base(), seed: 123, resumeFrom: dir });
+  assert.deepEqual(logs.map((l) => l.epoch), [1, 2]);
 });
 
 test('damaged checkpoints give typed errors: missing directory, a model directory without training state, truncated or inconsistent training-state.json, a missing tensors file', async () => {

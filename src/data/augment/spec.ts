@@ -142,12 +142,13 @@ const FORMS = (): string => ENTRIES.map((e) => e.form).join(', ');
  * order. An unknown name is an UnknownNameError, a bad or missing argument an ArgumentError; both
  * list the accepted forms.
  */
-export function parseAugmentSpec(spec: string): BatchTransform {
+export function parseAugmentSpec(spec: string): BatchTransform & { spec: string } {
   const items = spec.split(',').map((s) => s.trim());
   if (spec.trim() === '' || items.some((s) => s === '')) {
     throw new ArgumentError(`augmentation spec '${spec}' has an empty entry; expected comma-separated transforms such as crop:4,flip,rotate:15, each one of: ${FORMS()}`);
   }
-  return compose(...items.map(parseItem));
+  // The spec travels with the transform: checkpoints record it, and a resumed run is held to it.
+  return Object.assign(compose(...items.map(parseItem)), { spec: items.join(',') });
 }
 
 function parseItem(item: string): BatchTransform {
