@@ -1,8 +1,8 @@
 /**
  * Grad-CAM (Selvaraju et al. 2017): where in the image a convolution layer saw evidence for a
  * class. Each channel k of the layer's output A gets the weight α_k = the spatial mean of
- * d score / d A_k; the map is ReLU(Σ_k α_k A_k), at the layer's resolution, then upsampled
- * bilinearly to the image. The score is the class logit (capsule networks: the capsule length).
+ * d score / d A_k; the map is ReLU(Σ_k α_k A_k), at the layer's resolution, then resampled
+ * bilinearly onto the image, each position over its receptive field's centre. The score is the class logit (capsule networks: the capsule length).
  */
 import { valueAndGrads, watch } from '../autograd/tape.js';
 import { getBackend } from '../backend/registry.js';
@@ -13,6 +13,7 @@ import { formatShape, Tensor } from '../tensor/index.js';
 import { normalizeBatch } from '../train/normalize.js';
 import { asModelInput } from './image.js';
 import { checkClassIndex, describeLayers, findLayer, hasSpatialOutput, isConvLayer, numClasses } from './layers.js';
+import { alignedPlacement, mapPlacement, resampleToImage } from './map-geometry.js';
 import { classScoreOf } from './saliency.js';
 
 /**
@@ -49,7 +50,10 @@ export interface GradCamResult {
   weights: Float32Array;
   /** ReLU(Σ_k α_k A_k) at the layer's resolution, [h, w]. */
   cam: Tensor;
-  /** `cam` upsampled bilinearly to the image, [H, W]. */
+  /**
+   * `cam` resampled bilinearly onto the image, [H, W]: each map position over the centre of its
+   * receptive field (see map-geometry.ts), so the maps of valid-padded layers are not stretched.
+   */
   heatmap: Tensor;
 }
 
@@ -89,34 +93,7 @@ export function gradCam(model: Network, image: Tensor, classIndex: number, layer
       score: value.item(),
       weights,
       cam: new Tensor(cam, [h, w]),
-      heatmap: new Tensor(upsampleBilinear(cam, h, w, height, width), [height, width]),
+      heatmap: new Tensor(resampleToImage(cam, h, w, height, width, mapPlacement(model, layer) ?? alignedPlacement(h, w, height, width)), [height, width]),
     };
   });
-}
-
-/**
- * Bilinear resize of a map [h, w] to [height, width] with pixel centres aligned (as OpenCV's
- * `resize` and TensorFlow's `resize` do): output pixel centre (y + ½)·h/height − ½ in the source,
- * clamped at the edges.
- */
-export function upsampleBilinear(map: ArrayLike<number>, h: number, w: number, height: number, width: number): Float32Array {
-  const out = new Float32Array(height * width);
-  const axis = (n: number, src: number) =>
-    Array.from({ length: n }, (_, o) => {
-      const s = Math.min(src - 1, Math.max(0, ((o + 0.5) * src) / n - 0.5));
-      const i0 = Math.floor(s);
-      return { i0, i1: Math.min(src - 1, i0 + 1), f: s - i0 };
-    });
-  const rows = axis(height, h);
-  const cols = axis(width, w);
-  for (let y = 0; y < height; y++) {
-    const { i0: y0, i1: y1, f: fy } = rows[y];
-    for (let x = 0; x < width; x++) {
-      const { i0: x0, i1: x1, f: fx } = cols[x];
-      const top = map[y0 * w + x0] * (1 - fx) + map[y0 * w + x1] * fx;
-      const bottom = map[y1 * w + x0] * (1 - fx) + map[y1 * w + x1] * fx;
-      out[y * width + x] = top * (1 - fy) + bottom * fy;
-    }
-  }
-  return out;
 }

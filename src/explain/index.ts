@@ -19,6 +19,7 @@ export * from './filters.js';
 export * from './activations.js';
 export * from './saliency.js';
 export * from './grad-cam.js';
+export * from './map-geometry.js';
 export * from './heatmap-figure.js';
 export * from './adversarial.js';
 export * from './charts.js';
