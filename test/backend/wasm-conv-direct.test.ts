@@ -3,7 +3,8 @@
  * by conv2d and conv2dBackwardFilter: against the JS reference on random small-patch geometries
  * (every padding kind, strides, dilation, channel counts around the 8-wide blocks), against an
  * exact model of their summation order (which shows the dispatch really takes them), bit for bit
- * across thread counts, and the dispatch predicate itself.
+ * across thread counts, and the dispatch predicate itself; conv2dBackwardInput of stride-1
+ * convolutions, which runs the forward kernel on dY with the turned filter.
  */
 import '../../src/platform/node.js';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Backend, Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
-import { DIRECT_FILTER_CHUNK, directConvOptions, directConvWorkspaceBytes, usesDirectConv } from '../../src/backend/wasm/conv-direct.js';
+import { backwardInputAsConv, DIRECT_FILTER_CHUNK, directConvOptions, directConvWorkspaceBytes, flipFilterForBackward, usesDirectBackwardInput, usesDirectConv } from '../../src/backend/wasm/conv-direct.js';
 import { createWasmBackend, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
 import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
@@ -339,5 +340,90 @@ describe('wasm direct convolution: dispatch', () => {
     const info = { ...conv2dInfo([1, 5, 5, 2], [3, 3, 2, 8], { padding: 'same' }), batch: 0 };
     assert.equal(two.conv2d(new Float32Array(0), new Float32Array(144), info).length, 0);
     assertSameBits(two.conv2dBackwardFilter(new Float32Array(0), new Float32Array(0), info), new Float32Array(144), 'filter gradient over no pixels');
+  });
+});
+
+describe('wasm conv2dBackwardInput of stride-1 convolutions as a forward convolution of dY with the turned filter', () => {
+  /** A random stride-1 geometry whose turned convolution (patch kH·kW·outC) the forward kernel takes. */
+  function randomStride1(rng: Rng, kind: PaddingKind): ConvConfig {
+    for (;;) {
+      const kH = between(rng, 1, 5);
+      const kW = rng.uniform() < 0.6 ? kH : between(rng, 1, 5);
+      const inC = rng.uniform() < 0.3 ? pick(rng, [8, 9, 16, 17]) : between(rng, 8, 24);
+      const outC = rng.uniform() < 0.3 ? pick(rng, [1, 8, 16, 17, 32]) : between(rng, 1, 20);
+      const xShape: [number, number, number, number] = [between(rng, 1, 3), between(rng, 1, 14), between(rng, 1, 14), inC];
+      const wShape: [number, number, number, number] = [kH, kW, inC, outC];
+      const dilation: [number, number] = [between(rng, 1, 2), between(rng, 1, 2)];
+      try {
+        const c = fixedConv(xShape, wShape, [1, 1], dilation, randomPadding(rng, kind, 3));
+        if (usesDirectBackwardInput(c.info, workspaceBytes)) return c;
+      } catch {
+        // Output size below 1: draw again.
+      }
+    }
+  }
+
+  test('backwardInputAsConv: the turned geometry has dY as input and dX as output, padded by d·(k − 1) − p; null for strides, groups and padding wider than the kernel', () => {
+    const same = conv2dInfo([2, 9, 8, 3], [3, 5, 3, 6], { padding: 'same', dilation: [2, 1] });
+    const t = backwardInputAsConv(same)!;
+    assert.deepEqual([t.inH, t.inW, t.inC, t.outH, t.outW, t.outC], [same.outH, same.outW, 6, 9, 8, 3]);
+    assert.deepEqual([t.padTop, t.padBottom, t.padLeft, t.padRight], [4 - same.padTop, 4 - same.padBottom, 4 - same.padLeft, 4 - same.padRight]);
+    const valid = backwardInputAsConv(conv2dInfo([1, 30, 30, 32], [3, 3, 32, 32], { padding: 'valid' }))!;
+    assert.deepEqual([valid.padTop, valid.padBottom, valid.inH, valid.outH], [2, 2, 28, 30], 'valid: the full convolution');
+    assert.equal(backwardInputAsConv(conv2dInfo([1, 8, 8, 2], [3, 3, 2, 4], { padding: 'same', strides: 2 })), null, 'stride 2');
+    assert.equal(backwardInputAsConv({ ...conv2dInfo([1, 8, 8, 4], [3, 3, 2, 4], { padding: 'same', groups: 2 }), groups: 2 }), null, 'groups');
+    assert.equal(backwardInputAsConv(conv2dInfo([1, 4, 4, 1], [3, 3, 1, 1], { padding: 3 })), null, 'padding 3 with a 3×3 kernel');
+  });
+
+  test('usesDirectBackwardInput: resnet20 and keras-cifar-cnn layers yes; fewer than 8 input channels, more than 64 output channels, dX much larger than dY, or turned off: no', () => {
+    const info = (x: [number, number, number, number], w: [number, number, number, number], padding: 'same' | 'valid' = 'same') => conv2dInfo(x, w, { padding });
+    assert.ok(usesDirectBackwardInput(info([64, 32, 32, 16], [3, 3, 16, 16]), workspaceBytes));
+    assert.ok(usesDirectBackwardInput(info([64, 8, 8, 64], [3, 3, 64, 64]), workspaceBytes));
+    assert.ok(usesDirectBackwardInput(info([32, 32, 32, 32], [3, 3, 32, 32], 'valid'), workspaceBytes), '32 → 30: 1.14× the pixels');
+    assert.equal(usesDirectBackwardInput(info([64, 32, 32, 3], [3, 3, 3, 32]), workspaceBytes), null, '3 input channels');
+    assert.equal(usesDirectBackwardInput(info([64, 8, 8, 64], [3, 3, 64, 128]), workspaceBytes), null, '128 output channels');
+    assert.equal(usesDirectBackwardInput(info([64, 15, 15, 64], [3, 3, 64, 64], 'valid'), workspaceBytes), null, '15 → 13: 1.33× the pixels');
+    directConvOptions.backwardInput = false;
+    try {
+      assert.equal(usesDirectBackwardInput(info([64, 32, 32, 16], [3, 3, 16, 16]), workspaceBytes), null, 'turned off');
+    } finally {
+      directConvOptions.backwardInput = true;
+    }
+  });
+
+  for (const kind of paddingKinds) {
+    test(`40 random stride-1 geometries with padding '${kind}': dX as js computes it, and bit for bit the forward kernel's sums on dY and the turned filter`, () => {
+      const rng = new Rng(340 + paddingKinds.indexOf(kind));
+      for (let n = 0; n < 40; n++) {
+        const c = randomStride1(rng, kind);
+        const { info } = c;
+        const d = dataFor(rng, info);
+        const what = describeConv(c);
+        poison(two, [d.x.length, d.w.length]);
+        const dx = Float32Array.from(two.conv2dBackwardInput(d.dy, d.w, info));
+        assertCloseToScale(dx, js.conv2dBackwardInput(d.dy, d.w, info), SUM_TOLERANCE, `conv2dBackwardInput ${what}`);
+        const t = backwardInputAsConv(info)!;
+        assertSameBits(dx, modelForward(d.dy, flipFilterForBackward(d.w, info, new Float32Array(d.w.length)), t), `${what}: the turned forward convolution`);
+      }
+    });
+  }
+
+  test('the geometries of resnet20 and keras-cifar-cnn, on 1, 2 and 3 threads with the same bits; stride 2 still goes through gemm + col2im', () => {
+    const rng = new Rng(345);
+    const cases = [
+      fixedConv([4, 32, 32, 16], [3, 3, 16, 16], [1, 1], [1, 1], 'same'),
+      fixedConv([4, 8, 8, 64], [3, 3, 64, 64], [1, 1], [1, 1], 'same'),
+      fixedConv([3, 30, 30, 32], [3, 3, 32, 32], [1, 1], [1, 1], 'valid'),
+      fixedConv([2, 32, 32, 3], [3, 3, 3, 16], [1, 1], [1, 1], 'same'),
+    ];
+    for (const c of cases) {
+      const d = dataFor(rng, c.info);
+      const expected = Float32Array.from(one.conv2dBackwardInput(d.dy, d.w, c.info));
+      assertCloseToScale(expected, js.conv2dBackwardInput(d.dy, d.w, c.info), SUM_TOLERANCE, describeConv(c));
+      for (const b of [two, three]) assertSameBits(b.conv2dBackwardInput(d.dy, d.w, c.info), expected, `${describeConv(c)} on ${b.threads} threads`);
+    }
+    const strided = fixedConv([2, 16, 16, 16], [3, 3, 16, 32], [2, 2], [1, 1], 'same');
+    const d = dataFor(rng, strided.info);
+    assertCloseToScale(two.conv2dBackwardInput(d.dy, d.w, strided.info), js.conv2dBackwardInput(d.dy, d.w, strided.info), SUM_TOLERANCE, 'stride 2');
   });
 });

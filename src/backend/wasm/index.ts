@@ -150,6 +150,8 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     },
     conv2dBackwardInput(dy, w, i) {
       if ((i.groups ?? 1) > 1) return grouped.conv2dBackwardInput(dy, w, i);
+      const asConv = direct.conv2dBackwardInput(dy, w, i);
+      if (asConv) return asConv;
       const dx = output(i.batch * i.inH * i.inW * i.inC);
       temporaries(() => {
         const rows = i.batch * i.outH * i.outW;
