@@ -5,11 +5,12 @@ import { loadModel, saveModel } from '../io/index.js';
 import type { Network } from '../nn/index.js';
 import { checkSpecKeys, createOptimizer, type LearningRateSchedule, optimizerNames, parseSchedule, parseSpec, SCHEDULE_FORMS, specNumber } from '../optim/index.js';
 import { Rng } from '../tensor/index.js';
-import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau } from '../train/index.js';
+import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau, type TestTimeAugmentation } from '../train/index.js';
 import { ADVERSARIAL_FORM, formatAdversarialTraining, parseAdversarialSpec } from '../train/adversarial.js';
 import { fromArgumentError, nonNegativeInteger, nonNegativeNumber, openFraction, positiveInteger, positiveNumber, unitFraction } from './parse.js';
 import { formatEvaluation, printJson } from './report.js';
 import { openDataset, openModelSpec } from './resolve.js';
+import { ttaOption } from './tta-option.js';
 
 interface TrainFlags {
   model: string;
@@ -32,6 +33,7 @@ interface TrainFlags {
   resume?: string;
   seed: number;
   out?: string;
+  tta: TestTimeAugmentation;
   json?: boolean;
   quiet?: boolean;
   limitTrain?: number;
@@ -106,6 +108,7 @@ export function registerTrain(program: Command): void {
     .option('--limit-train <n>', 'train on the first n training images only', positiveInteger)
     .option('--limit-test <n>', 'evaluate on the first n test images only', positiveInteger)
     .option('--eval-every-epoch', 'also measure test accuracy after every epoch (kept in the history as val_accuracy)')
+    .addOption(ttaOption())
     .option('--json', 'print one JSON object with the results on stdout')
     .option('--quiet', 'no progress bar or summary')
     .addHelpText('after', HELP_AFTER)
@@ -174,7 +177,8 @@ export function registerTrain(program: Command): void {
         progress: flags.quiet ? undefined : { write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY },
       });
       const trainSeconds = (performance.now() - started) / 1000;
-      const result = evaluate(model, test);
+      // --tta applies to this final measurement; the per-epoch validation (--eval-every-epoch) stays plain.
+      const result = evaluate(model, test, { tta: flags.tta });
       const stoppedEarly = callbacks.find((c): c is EarlyStopping => c instanceof EarlyStopping)?.stoppedEpoch ?? null;
       if (flags.out) {
         await saveModel(model, flags.out, {
@@ -190,6 +194,7 @@ export function registerTrain(program: Command): void {
             adversarial: flags.adversarial === undefined ? null : formatAdversarialTraining(parseAdversarialSpec(flags.adversarial)),
             seed: flags.seed,
             testAccuracy: result.accuracy,
+            testTta: flags.tta,
           },
         });
       }

@@ -1,9 +1,11 @@
 import { noGrad } from '../autograd/tape.js';
 import { getBackend } from '../backend/registry.js';
+import { flipHorizontal } from '../data/augment/flip.js';
 import { type ImageDataset, batches } from '../data/index.js';
-import { ShapeError } from '../errors.js';
+import { ArgumentError, ShapeError } from '../errors.js';
 import type { Network } from '../nn/network.js';
-import { formatShape } from '../tensor/index.js';
+import { add, scale } from '../ops/index.js';
+import { formatShape, type Tensor } from '../tensor/index.js';
 import { argmaxRows, ConfusionMatrix, countTopK } from './metrics.js';
 import { modelLoss } from './loss.js';
 import { normalizeBatch } from './normalize.js';
@@ -19,6 +21,30 @@ export interface Evaluation {
   /** confusionMatrix[true][predicted] */
   confusionMatrix: number[][];
   classNames: string[];
+  /** The test-time augmentation the figures were measured with. */
+  tta: TestTimeAugmentation;
+}
+
+/**
+ * Test-time augmentation: 'none', or 'flip' — the model's outputs (logits) for each image and for
+ * its mirror image are averaged before the loss and the predicted class are taken (as airbench
+ * does). Only for data whose classes do not change under mirroring (objects, clothes; not digits).
+ */
+export type TestTimeAugmentation = 'none' | 'flip';
+export const testTimeAugmentations: readonly TestTimeAugmentation[] = ['none', 'flip'];
+
+export interface EvaluateOptions {
+  /** Images per forward pass (default 256). */
+  batchSize?: number;
+  /** Default 'none'. */
+  tta?: TestTimeAugmentation;
+}
+
+/** The class scores (logits) of a batch as the dataset holds it (before the input normalisation), in inference mode, with `tta` applied. */
+export function testLogits(model: Network, x: Tensor, tta: TestTimeAugmentation = 'none'): Tensor {
+  const logitsOf = (images: Tensor) => model.forward(normalizeBatch(images, model.inputNormalization), { training: false, logits: true });
+  const logits = logitsOf(x);
+  return tta === 'flip' ? scale(add(logits, logitsOf(flipHorizontal(x))), 0.5) : logits;
 }
 
 /** Checks that a dataset's images fit the model's input and its classes fit the model's output. */
@@ -35,8 +61,10 @@ export function checkDatasetFitsModel(model: Network, ds: ImageDataset): void {
 }
 
 /** Loss, accuracy, per-class accuracy and confusion matrix of the model on a dataset (inference mode). */
-export function evaluate(model: Network, ds: ImageDataset, options: { batchSize?: number } = {}): Evaluation {
+export function evaluate(model: Network, ds: ImageDataset, options: EvaluateOptions = {}): Evaluation {
   checkDatasetFitsModel(model, ds);
+  const tta = options.tta ?? 'none';
+  if (!testTimeAugmentations.includes(tta)) throw new ArgumentError(`test-time augmentation must be one of ${testTimeAugmentations.join(', ')}, got '${String(tta)}'`);
   const numClasses = model.outputShape[model.outputShape.length - 1];
   const confusion = new ConfusionMatrix(numClasses);
   let lossSum = 0;
@@ -45,7 +73,7 @@ export function evaluate(model: Network, ds: ImageDataset, options: { batchSize?
     const backend = getBackend();
     for (const batch of batches(ds, { batchSize: options.batchSize ?? 256 })) {
       backend.scope(() => {
-        const logits = model.forward(normalizeBatch(batch.x, model.inputNormalization), { training: false, logits: true });
+        const logits = testLogits(model, batch.x, tta);
         lossSum += modelLoss(model, logits, batch.labels).item() * batch.labels.length;
         confusion.add(batch.labels, argmaxRows(logits));
         if (numClasses >= 5) top5 += countTopK(logits, batch.labels, 5);
@@ -61,5 +89,6 @@ export function evaluate(model: Network, ds: ImageDataset, options: { batchSize?
     perClassAccuracy: confusion.perClassAccuracy(),
     confusionMatrix: confusion.counts,
     classNames,
+    tta,
   };
 }

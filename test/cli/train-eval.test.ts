@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { type CliResult, makeTempDir, removeTempDirs, runCli, runJson, runOk } from './run-cli.js';
+import { type CliResult, makeTempDir, removeTempDirs, runCli, runFails, runJson, runOk } from './run-cli.js';
 
 // 1,000 images, one epoch of 32 batches at lr 0.003: seed 0 reaches about 76% on the first 200
 // test images (the default lr 0.001 on 600 images stays near 40%). 50% leaves a wide margin.
@@ -137,6 +137,16 @@ test('eval without --json prints the accuracy, per-class accuracy and confusion 
   assert.ok(r.stdout.includes(`mnist test accuracy: ${percent}% on 200 images`), r.stdout);
   assert.ok(r.stdout.includes('Per-class accuracy'));
   assert.ok(r.stdout.includes('Confusion matrix'));
+});
+
+test('eval --tta flip averages each test image with its mirror: another accuracy than plain, said in the text and the JSON; --tta rotate is refused listing the choices', async () => {
+  const { json } = await runJson(['eval', modelDir, '--limit', '200', '--tta', 'flip', '--json']);
+  assert.equal(json.tta, 'flip');
+  assert.equal(json.count, 200);
+  assert.notEqual(json.loss, trained.test.loss, 'mirrored digits change the outputs');
+  const text = await runOk(['eval', modelDir, '--limit', '50', '--tta', 'flip']);
+  assert.match(text.stdout, /mnist test accuracy: [\d.]+% on 50 images \(loss [\d.]+\), each averaged with its mirror image \(--tta flip\)/);
+  assert.match(await runFails(['eval', modelDir, '--tta', 'rotate']), /--tta.*'rotate'.*none, flip/);
 });
 
 test('summary <dir> and summary <dir>/model.json --json describe the trained seed-cnn', async () => {
