@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { imageToInput, loadImageFile } from '../data/index.js';
 import { ShapeError } from '../errors.js';
 import { Tensor } from '../tensor/index.js';
-import { predictTopK } from '../train/index.js';
+import { predictTopK, type TestTimeAugmentation } from '../train/index.js';
 import { positiveInteger } from './parse.js';
 import { printJson } from './report.js';
 import { openModelDir } from './resolve.js';
+import { ttaOption } from './tta-option.js';
 
 export function registerPredict(program: Command): void {
   program
@@ -15,8 +16,9 @@ export function registerPredict(program: Command): void {
     .argument('<images...>', 'PNG or JPEG files')
     .option('--top-k <k>', 'how many classes to show per image', positiveInteger, 3)
     .option('--invert', 'invert the image first (dark ink on white paper → MNIST-style white on black)')
+    .addOption(ttaOption())
     .option('--json', 'print one JSON object with the results on stdout')
-    .action(async (modelDir: string, images: string[], flags: { topK: number; invert?: boolean; json?: boolean }) => {
+    .action(async (modelDir: string, images: string[], flags: { topK: number; invert?: boolean; tta: TestTimeAugmentation; json?: boolean }) => {
       const model = await openModelDir(modelDir);
       const [height, width, channels] = model.inputShape!;
       if (channels !== 1 && channels !== 3) throw new ShapeError(`predict supports models with 1 or 3 input channels, this one has ${channels}`);
@@ -24,11 +26,11 @@ export function registerPredict(program: Command): void {
       for (const file of images) {
         const decoded = await loadImageFile(file);
         const input = imageToInput(decoded, { height, width, channels, invert: flags.invert });
-        const [top] = predictTopK(model, new Tensor(input, [1, height, width, channels]), flags.topK);
+        const [top] = predictTopK(model, new Tensor(input, [1, height, width, channels]), flags.topK, { tta: flags.tta });
         results.push({ file, width: decoded.width, height: decoded.height, top });
       }
       if (flags.json) {
-        printJson({ model: modelDir, scores: model.loss === 'margin' ? 'capsule lengths' : 'probabilities', predictions: results });
+        printJson({ model: modelDir, scores: model.loss === 'margin' ? 'capsule lengths' : 'probabilities', tta: flags.tta, predictions: results });
         return;
       }
       // Capsule networks score each class by its capsule's length in [0, 1]; lengths need not sum to 1.
