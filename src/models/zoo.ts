@@ -2,7 +2,7 @@ import { UnknownNameError } from '../errors.js';
 import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, type Network, Sequential } from '../nn/index.js';
 import type { Shape } from '../tensor/index.js';
 import { capsNet, PAPER_CAPSNET, SMALL_CAPSNET } from './capsnet.js';
-import { cifarFast } from './cifar-fast.js';
+import { cifarFast, cifarFastSmall } from './cifar-fast.js';
 import { cifarResNet } from './resnet.js';
 import { vggSmall } from './vgg.js';
 
@@ -124,7 +124,12 @@ const zoo: Record<string, ZooEntry> = {
   'cifar-fast': {
     description: 'Fovea\'s fast CIFAR net (after airbench): conv → pool → BN → ReLU stages of 32, 64, 128, 256 filters, global max pool → dense',
     inputShape: CIFAR_SHAPE,
-    create: cifarFast,
+    create: (options) => cifarFast(options),
+  },
+  'cifar-fast-small': {
+    description: 'cifar-fast at half the width (16, 32, 64, 128 filters): 3× the speed, the best CIFAR-10 accuracy in 30 minutes on 2 cores',
+    inputShape: CIFAR_SHAPE,
+    create: cifarFastSmall,
   },
   capsnet: {
     description: 'CapsNet (Sabour et al. 2017): Conv 256 9×9 → 32×8D primary capsules (9×9, stride 2) → 10×16D digit capsules, 3 routings, decoder 512-1024; margin + reconstruction loss',

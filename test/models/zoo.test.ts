@@ -43,6 +43,16 @@ describe('zoo: residual and VGG networks for CIFAR', () => {
     assert.deepEqual(grey.outputShape, [10]);
   });
 
+  test('cifar-fast-small is cifar-fast at half the width: 16 … 128 filters, 145,914 parameters, the same layer types in the same order', () => {
+    const small = createZooModel('cifar-fast-small');
+    const full = createZooModel('cifar-fast');
+    assert.deepEqual(small.layers.map((l) => l.type), full.layers.map((l) => l.type));
+    assert.deepEqual(small.layers.at(-3)!.outputShape, [2, 2, 128]);
+    // convs 432 + 4,608 + 9,216 + 18,432 + 36,864 + 73,728; BN 4 × (16 + 32 + 32 + 64 + 64 + 128); dense 1,290
+    assert.equal(small.countParameters(), 145_914);
+    assert.equal(small.name, 'cifar-fast-small');
+  });
+
   test('a small CIFAR ResNet (depth 8, 16×16 input) learns a fixed random batch: the loss falls over 15 Adam steps', () => {
     const model = cifarResNet(8, { inputShape: [16, 16, 3], numClasses: 4 }).build({ seed: 1 });
     const { x, labels } = randomBatch(model, 8, new Rng(2));
