@@ -5,7 +5,7 @@ import { loadModel, saveModel } from '../io/index.js';
 import type { Network } from '../nn/index.js';
 import { checkSpecKeys, createOptimizer, type LearningRateSchedule, optimizerNames, parseSchedule, parseSpec, SCHEDULE_FORMS, specNumber } from '../optim/index.js';
 import { Rng } from '../tensor/index.js';
-import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau, type TestTimeAugmentation } from '../train/index.js';
+import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau, runSettings, type TestTimeAugmentation } from '../train/index.js';
 import { ADVERSARIAL_FORM, formatAdversarialTraining, parseAdversarialSpec } from '../train/adversarial.js';
 import { fromArgumentError, nonNegativeInteger, nonNegativeNumber, openFraction, positiveInteger, positiveNumber, unitFraction } from './parse.js';
 import { formatEvaluation, printJson } from './report.js';
@@ -145,12 +145,12 @@ export function registerTrain(program: Command): void {
           trainImages: train.count,
           datasetName: data.name,
           schedule: flags.schedule ?? null,
-          settings: {
+          settings: runSettings({
             labelSmoothing: flags.labelSmoothing,
-            clipNorm: flags.clipNorm ?? null,
-            augment: flags.augment === undefined ? null : parseAugmentSpec(flags.augment).spec,
-            adversarial: flags.adversarial === undefined ? null : formatAdversarialTraining(parseAdversarialSpec(flags.adversarial)),
-          },
+            clipNorm: flags.clipNorm,
+            augment: flags.augment === undefined ? undefined : parseAugmentSpec(flags.augment),
+            adversarial: flags.adversarial === undefined ? undefined : parseAdversarialSpec(flags.adversarial),
+          }),
         });
       }
       const talk = !flags.json && !flags.quiet;

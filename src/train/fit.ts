@@ -5,10 +5,10 @@ import { ArgumentError, CheckpointError, NumericalError, ShapeError } from '../e
 import type { Network } from '../nn/network.js';
 import { Adam, clipByGlobalNorm, type LearningRateSchedule, type Optimizer } from '../optim/index.js';
 import { formatShape, Rng, shapesEqual, Tensor } from '../tensor/index.js';
-import { type AdversarialTraining, adversarialTrainingBatch, checkAdversarialTraining, formatAdversarialTraining } from './adversarial.js';
+import { type AdversarialTraining, adversarialTrainingBatch, checkAdversarialTraining } from './adversarial.js';
 import type { Callback, CallbackState, TrainingControl } from './callbacks.js';
-import { type Checkpoint, readCheckpoint, restoreModelFromCheckpoint, type RunSettings, writeCheckpoint } from './checkpoint.js';
-import { checkResumable, type ResumingRun } from './resume-check.js';
+import { type Checkpoint, readCheckpoint, restoreModelFromCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { checkResumable, type ResumingRun, runSettings } from './resume-check.js';
 import { checkDatasetFitsModel, evaluate } from './evaluate.js';
 import { argmaxRows, countCorrect } from './metrics.js';
 import { modelLoss, totalLoss } from './loss.js';
@@ -139,13 +139,7 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
   const steps = batchCount(train.count, batchSize);
   const baseLearningRate = optimizer.learningRate;
   const schedule = options.schedule ?? null;
-  const settings: RunSettings = {
-    labelSmoothing,
-    clipNorm: options.clipNorm ?? null,
-    augment: options.augment === undefined ? null : (options.augment as { spec?: string }).spec ?? 'custom',
-    // From the option as given: the checked form fills in FGSM's one step, which the text form refuses.
-    adversarial: options.adversarial ? formatAdversarialTraining(options.adversarial) : null,
-  };
+  const settings = runSettings(options);
   const control: TrainingControl = {
     model,
     optimizer,

@@ -6,10 +6,23 @@
  * (for checkpoints that record them) label smoothing, clipping, augmentation and adversarial
  * training. The seed need not match: the generators continue from their saved states.
  */
+import type { BatchTransform } from '../data/augment/transform.js';
 import { CheckpointError } from '../errors.js';
 import type { Network } from '../nn/network.js';
 import type { LearningRateSchedule, Optimizer } from '../optim/index.js';
+import { type AdversarialTraining, formatAdversarialTraining } from './adversarial.js';
 import { type Checkpoint, checkCheckpointArchitecture, type RunSettings } from './checkpoint.js';
+
+/** The settings a checkpoint records, from fit's options as given. */
+export function runSettings(options: { labelSmoothing?: number; clipNorm?: number; augment?: BatchTransform; adversarial?: AdversarialTraining }): RunSettings {
+  return {
+    labelSmoothing: options.labelSmoothing ?? 0,
+    clipNorm: options.clipNorm ?? null,
+    augment: options.augment === undefined ? null : ((options.augment as { spec?: string }).spec ?? 'custom'),
+    // From the option as given: the checked form fills in FGSM's one step, which the text form refuses.
+    adversarial: options.adversarial ? formatAdversarialTraining(options.adversarial) : null,
+  };
+}
 
 export interface ResumingRun {
   model: Network;
