@@ -135,6 +135,8 @@ export function registerTrain(program: Command): void {
       }
       const validationData = validation ?? (flags.evalEveryEpoch ? test : undefined);
       const callbacks = buildCallbacks(flags, validationData !== undefined, data.name);
+      const augment = flags.augment === undefined ? undefined : parseAugmentSpec(flags.augment);
+      const adversarial = flags.adversarial === undefined ? undefined : parseAdversarialSpec(flags.adversarial);
       // Read and check the checkpoint before printing anything, so a wrong --resume fails at once.
       const checkpoint = flags.resume === undefined ? undefined : await readCheckpoint(flags.resume);
       if (checkpoint) {
@@ -145,12 +147,7 @@ export function registerTrain(program: Command): void {
           trainImages: train.count,
           datasetName: data.name,
           schedule: flags.schedule ?? null,
-          settings: runSettings({
-            labelSmoothing: flags.labelSmoothing,
-            clipNorm: flags.clipNorm,
-            augment: flags.augment === undefined ? undefined : parseAugmentSpec(flags.augment),
-            adversarial: flags.adversarial === undefined ? undefined : parseAdversarialSpec(flags.adversarial),
-          }),
+          settings: runSettings({ labelSmoothing: flags.labelSmoothing, clipNorm: flags.clipNorm, augment, adversarial }),
         });
       }
       const talk = !flags.json && !flags.quiet;
@@ -167,8 +164,8 @@ export function registerTrain(program: Command): void {
         schedule: flags.schedule,
         labelSmoothing: flags.labelSmoothing,
         clipNorm: flags.clipNorm,
-        augment: flags.augment === undefined ? undefined : parseAugmentSpec(flags.augment),
-        adversarial: flags.adversarial === undefined ? undefined : parseAdversarialSpec(flags.adversarial),
+        augment,
+        adversarial,
         validationData,
         callbacks,
         checkpointDir: flags.checkpointDir ?? flags.resume,
@@ -191,7 +188,7 @@ export function registerTrain(program: Command): void {
             labelSmoothing: flags.labelSmoothing,
             clipNorm: flags.clipNorm ?? null,
             augment: flags.augment ?? null,
-            adversarial: flags.adversarial === undefined ? null : formatAdversarialTraining(parseAdversarialSpec(flags.adversarial)),
+            adversarial: adversarial ? formatAdversarialTraining(adversarial) : null,
             seed: flags.seed,
             testAccuracy: result.accuracy,
             testTta: flags.tta,
