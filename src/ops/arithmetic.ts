@@ -2,7 +2,7 @@ import { recordOp } from '../autograd/tape.js';
 import type { BinaryOp } from '../backend/backend.js';
 import { getBackend } from '../backend/registry.js';
 import { ShapeError } from '../errors.js';
-import { formatShape, type Shape, Tensor } from '../tensor/index.js';
+import { formatShape, type Shape, shapesEqual, Tensor } from '../tensor/index.js';
 
 /** NumPy broadcasting of two shapes. */
 export function broadcastShapes(a: Shape, b: Shape): number[] {
@@ -24,7 +24,10 @@ function binaryOp(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const outShape = broadcastShapes(a.shape, b.shape);
   const y = new Tensor(backend.binary(op, a.data, a.shape, b.data, b.shape, outShape), outShape);
   return recordOp(y, [a, b], (dy, needs) => {
-    const reduceTo = (g: Tensor, target: Tensor): Tensor => new Tensor(backend.sumToShape(g.data, g.shape, target.shape), target.shape);
+    // Gradients are never written in place (the tape adds into new tensors), so an operand of
+    // the output's shape can take dy itself rather than a copy (a residual add's two branches).
+    const reduceTo = (g: Tensor, target: Tensor): Tensor =>
+      shapesEqual(g.shape, target.shape) ? g : new Tensor(backend.sumToShape(g.data, g.shape, target.shape), target.shape);
     const times = (g: Tensor, other: Tensor): Tensor => new Tensor(backend.binary('mul', g.data, g.shape, other.data, other.shape, g.shape), g.shape);
     let da: Tensor | null = null;
     let db: Tensor | null = null;
