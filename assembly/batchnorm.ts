@@ -15,9 +15,9 @@ import { at, load2AsF64, store2FromF64 } from './util';
   return base + (<usize>i << 3);
 }
 
-// Sixteen channels at a time, the running sums stay in registers while the rows stream past
-// (one 64-byte line of each row); channels left over are summed row by row with the sums in
-// memory. Either way each channel's sum runs over the rows in order, as in the JS reference.
+// Sixteen channels at a time (then eight), the running sums stay in registers while the rows
+// stream past (one 64-byte line of each row); channels left over are summed row by row with the
+// sums in memory. Either way each channel's sum runs over the rows in order, as in the JS reference.
 
 /** Σ_r x[r, c] for c in [c0, c0 + 16): eight f64x2 sums in registers, stored at dst. */
 // @ts-ignore: decorator
@@ -78,6 +78,41 @@ import { at, load2AsF64, store2FromF64 } from './util';
   v128.store(dst, s7, 112);
 }
 
+/** Σ_r x[r, c] for c in [c0, c0 + 8): four f64x2 sums in registers, stored at dst. */
+// @ts-ignore: decorator
+@inline function sum8(x: usize, rows: i32, C: i32, c0: i32, dst: usize): void {
+  let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  for (let r = 0; r < rows; r++) {
+    const p = at(x, r * C + c0);
+    s0 = f64x2.add(s0, load2AsF64(p));
+    s1 = f64x2.add(s1, load2AsF64(p + 8));
+    s2 = f64x2.add(s2, load2AsF64(p + 16));
+    s3 = f64x2.add(s3, load2AsF64(p + 24));
+  }
+  v128.store(dst, s0);
+  v128.store(dst, s1, 16);
+  v128.store(dst, s2, 32);
+  v128.store(dst, s3, 48);
+}
+
+/** Σ_r (x[r, c] − mean[c])² for c in [c0, c0 + 8), mean and dst f64 arrays at channel c0. */
+// @ts-ignore: decorator
+@inline function centredSquares8(x: usize, rows: i32, C: i32, c0: i32, mean: usize, dst: usize): void {
+  const m0 = v128.load(mean), m1 = v128.load(mean, 16), m2 = v128.load(mean, 32), m3 = v128.load(mean, 48);
+  let s0 = f64x2.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  for (let r = 0; r < rows; r++) {
+    const p = at(x, r * C + c0);
+    s0 = addSquare(s0, p, m0);
+    s1 = addSquare(s1, p + 8, m1);
+    s2 = addSquare(s2, p + 16, m2);
+    s3 = addSquare(s3, p + 24, m3);
+  }
+  v128.store(dst, s0);
+  v128.store(dst, s1, 16);
+  v128.store(dst, s2, 32);
+  v128.store(dst, s3, 48);
+}
+
 /**
  * For channels [cStart, cEnd): mean[c] = Σ_r x[r, c] / rows, then m2[c] = Σ_r (x[r, c] − mean[c])²,
  * both f64 (the two-pass form: no cancellation when the mean is large).
@@ -92,6 +127,14 @@ export function batchNormMoments(x: usize, rows: i32, C: i32, mean: usize, m2: u
     sum16(x, rows, C, c, mp);
     for (let k = 0; k < 16; k += 2) v128.store(at64(mp, k), f64x2.div(v128.load(at64(mp, k)), countV));
     centredSquares16(x, rows, C, c, mp, at64(m2, c));
+  }
+  // Eight channels left (or a thread's share of 16 channels split in two) still fit in registers.
+  if (c + 8 <= cEnd) {
+    const mp = at64(mean, c);
+    sum8(x, rows, C, c, mp);
+    for (let k = 0; k < 8; k += 2) v128.store(at64(mp, k), f64x2.div(v128.load(at64(mp, k)), countV));
+    centredSquares8(x, rows, C, c, mp, at64(m2, c));
+    c += 8;
   }
   const rest = c;
   if (rest >= cEnd) return;
