@@ -7,4 +7,4 @@
 import './platform/browser.js';
 
 export * from './api.js';
-export { browserPlatform, PlatformUnsupportedError, setKernelWorkerFactory, type KernelWorkerFactory } from './platform/browser.js';
+export { browserPlatform, setKernelWorkerFactory, type KernelWorkerFactory } from './platform/browser.js';

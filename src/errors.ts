@@ -80,3 +80,10 @@ export class CheckpointError extends FoveaError {
     super('E_CHECKPOINT', dir ? `checkpoint '${dir}': ${message}` : message);
   }
 }
+
+/** Something the platform cannot do (a browser writing files, listing directories, or running threads without cross-origin isolation). */
+export class PlatformUnsupportedError extends FoveaError {
+  constructor(message: string) {
+    super('E_UNSUPPORTED', message);
+  }
+}

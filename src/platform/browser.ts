@@ -12,16 +12,9 @@
  * 1, so the default backend runs single-threaded, and asking for more threads fails with a
  * `PlatformUnsupportedError` that says what to change.
  */
-import { ArgumentError, FormatError, FoveaError, NotFoundError } from '../errors.js';
+import { ArgumentError, FormatError, FoveaError, NotFoundError, PlatformUnsupportedError } from '../errors.js';
 import type { DecodedImage, Platform, WorkerHandle } from './platform.js';
 import { setPlatform } from './platform.js';
-
-/** Something the browser cannot do (write files, list directories, run threads without isolation). */
-export class PlatformUnsupportedError extends FoveaError {
-  constructor(message: string) {
-    super('E_UNSUPPORTED', message);
-  }
-}
 
 /** Message a kernel worker posts when it cannot start (see browser-kernel-worker.ts). */
 export interface KernelWorkerFailure {
