@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createJsBackend, withBackend } from '../../src/backend/index.js';
 import { ShapeError } from '../../src/errors.js';
-import { add, biasAdd, biasRelu, broadcastShapes, div, mul, relu, scale, sub } from '../../src/ops/index.js';
+import { valueAndGrads } from '../../src/autograd/index.js';
+import { add, biasAdd, biasRelu, broadcastShapes, div, mul, relu, scale, sub, sum } from '../../src/ops/index.js';
 import { Rng, type Shape, type Tensor, tensor } from '../../src/tensor/index.js';
 import { checkGradients, randomTensor } from '../helpers/gradcheck.js';
 
@@ -117,6 +118,18 @@ describe('binary ops: gradients against central differences', () => {
   test('mul gradient when both operands are the same tensor (x·x)', () => {
     const rng = new Rng(6);
     checkGradients((x) => mul(x, x), [randomTensor(rng, [3, 4])]);
+  });
+
+  test('same-shape add hands one dy to both operands (no copy), and chains that share it still get exact gradients', () => {
+    const rng = new Rng(8);
+    const [a, b] = [randomTensor(rng, [2, 3, 4]), randomTensor(rng, [2, 3, 4])];
+    const { grads } = withBackend(f64, () => valueAndGrads(() => sum(add(a, b)), [a, b]));
+    assert.equal(grads[0], grads[1], 'one gradient tensor for both operands');
+    // A residual-style graph: s = a + b feeds two branches, each of which adds its dy to a and b.
+    checkGradients((x, y) => {
+      const s = add(x, y);
+      return mul(relu(add(s, x)), sub(s, mul(y, y)));
+    }, [a, b]);
   });
 
   test('scale gradient', () => {
