@@ -187,9 +187,21 @@ export function checkCheckpointArchitecture(checkpoint: Checkpoint, model: Netwo
   }
 }
 
+/** Up to this many layers are listed one by one; longer models are summarised by layer type. */
+const LAYERS_LISTED = 16;
+
+/** "model 'NAME' (input [..], N layers: …)": each layer type in order, or counts of each for a long model. */
 function describeArchitecture(config: NetworkConfig): string {
   const layers = Array.isArray(config.layers) ? config.layers : [];
-  return `model '${config.name}' (input ${JSON.stringify(config.inputShape)}, ${layers.length} layers: ${layers.map((l) => l.type).join(', ')})`;
+  const types = layers.map((l) => l.type);
+  return `model '${config.name}' (input ${JSON.stringify(config.inputShape)}, ${layers.length} layers: ${types.length <= LAYERS_LISTED ? types.join(', ') : countByType(types)})`;
+}
+
+/** "21 Conv2D, 19 BatchNormalization, …", in order of first appearance. */
+function countByType(types: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const t of types) counts.set(t, (counts.get(t) ?? 0) + 1);
+  return [...counts].map(([t, n]) => `${n} ${t}`).join(', ');
 }
 
 function firstDifference(a: NetworkConfig, b: NetworkConfig): string {

@@ -19,6 +19,7 @@ import { getPlatform, setPlatform } from '../../src/platform/platform.js';
 import { type Rng, Tensor } from '../../src/tensor/index.js';
 import { CHECKPOINT_STATE_FILE, CHECKPOINT_TENSORS_FILE, type FitOptions, fit, formatAdversarialTraining, parseAdversarialSpec, readCheckpoint, ReduceLROnPlateau, restoreModelFromCheckpoint } from '../../src/train/index.js';
 import { parseAugmentSpec } from '../../src/data/augment/index.js';
+import { createZooModel } from '../../src/models/index.js';
 import { mnistSlice, smallModel, weightsOf } from './small-model.js';
 
 const roots: string[] = [];
@@ -124,6 +125,20 @@ test('resuming into another model, another architecture under the same name, ano
   await assert.rejects(
     fit(smallModel(0, 'first-model'), train, { epochs: 2, batchSize: 16, optimizer: new SGD(), resumeFrom: dir }),
     (e: unknown) => e instanceof CheckpointError && /batch size 32 on 32 images, but this run uses batch size 16/.test(e.message),
+  );
+});
+
+test('a long model in that error is summarised by layer type, a short one listed layer by layer', async () => {
+  const { train } = await mnistSlice(32);
+  const dir = join(await tempDir(), 'ckpt');
+  await fit(smallModel(0, 'first-model'), train, { epochs: 1, batchSize: 32, optimizer: new SGD(), checkpointDir: dir });
+  const checkpoint = await readCheckpoint(dir);
+  assert.throws(
+    () => restoreModelFromCheckpoint(checkpoint, createZooModel('resnet20')),
+    (e: unknown) =>
+      e instanceof CheckpointError &&
+      /'first-model' \(input \[28,28,1\], \d+ layers: [A-Za-z0-9]+(, [A-Za-z0-9]+)*\)/.test(e.message) &&
+      /'resnet20' \(input \[32,32,3\], 72 layers: 21 Conv2D, 21 BatchNormalization, \d+ Activation, 9 Add, 1 GlobalAveragePooling2D, 1 Dense\)/.test(e.message),
   );
 });
 
