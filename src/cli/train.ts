@@ -5,7 +5,7 @@ import { loadModel, saveModel } from '../io/index.js';
 import type { Network } from '../nn/index.js';
 import { checkSpecKeys, createOptimizer, type LearningRateSchedule, optimizerNames, parseSchedule, parseSpec, SCHEDULE_FORMS, specNumber } from '../optim/index.js';
 import { Rng } from '../tensor/index.js';
-import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau, runSettings, type TestTimeAugmentation } from '../train/index.js';
+import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau, runSettings, type TestTimeAugmentation, type TrainingState } from '../train/index.js';
 import { ADVERSARIAL_FORM, formatAdversarialTraining, parseAdversarialSpec } from '../train/adversarial.js';
 import { fromArgumentError, nonNegativeInteger, nonNegativeNumber, openFraction, positiveInteger, positiveNumber, unitFraction } from './parse.js';
 import { formatEvaluation, printJson } from './report.js';
@@ -153,7 +153,7 @@ export function registerTrain(program: Command): void {
       const talk = !flags.json && !flags.quiet;
       if (talk) {
         process.stdout.write(`${model.summary()}\n\n`);
-        process.stdout.write(`${describeRun(flags, model, data.name, data.location, train, validation)}\n`);
+        process.stdout.write(`${describeRun(flags, model, data.name, data.location, train, validation, checkpoint?.state)}\n`);
       }
       const started = performance.now();
       const epochs = await fit(model, train, {
@@ -310,7 +310,7 @@ function buildCallbacks(flags: TrainFlags, hasValidation: boolean, datasetName: 
   return callbacks;
 }
 
-function describeRun(flags: TrainFlags, model: Network, dataset: string, location: string, train: ImageDataset, validation?: ImageDataset): string {
+function describeRun(flags: TrainFlags, model: Network, dataset: string, location: string, train: ImageDataset, validation?: ImageDataset, resumed?: TrainingState): string {
   const images = `${train.count.toLocaleString('en-US')} images${validation ? ` + ${validation.count.toLocaleString('en-US')} held out for validation` : ''}`;
   const extras = [
     flags.momentum !== undefined && `momentum ${flags.momentum}`,
@@ -320,6 +320,23 @@ function describeRun(flags: TrainFlags, model: Network, dataset: string, locatio
     flags.clipNorm !== undefined && `clip norm ${flags.clipNorm}`,
     flags.adversarial !== undefined && `adversarial ${flags.adversarial}`,
   ].filter(Boolean);
-  const resume = flags.resume ? `\nResuming the run checkpointed in ${flags.resume}` : '';
+  const resume = flags.resume && resumed ? `\n${describeResumePoint(flags.resume, resumed, flags.epochs)}` : '';
   return `Training ${model.name} on ${dataset} (${images}, from ${location}) for ${flags.epochs} epoch(s), batch ${flags.batchSize}, ${flags.optimizer} lr ${flags.lr}${extras.length ? `, ${extras.join(', ')}` : ''}, seed ${flags.seed}${resume}`;
+}
+
+/** "Resuming the run checkpointed in DIR after epoch 26 of 100 (loss …, accuracy …, val_accuracy …)". */
+function describeResumePoint(dir: string, state: TrainingState, epochs: number): string {
+  const last = state.logs.at(-1);
+  // JSON keeps a NaN loss as null.
+  const fixed = (x: number | null, digits: number, unit = 1): string => (typeof x === 'number' && Number.isFinite(x) ? (x * unit).toFixed(digits) : 'NaN');
+  const metrics = last
+    ? ` (loss ${fixed(last.loss, 4)}, accuracy ${fixed(last.accuracy, 2, 100)}%${last.valAccuracy !== undefined ? `, val_accuracy ${fixed(last.valAccuracy, 2, 100)}%` : ''})`
+    : '';
+  const done = state.epochsDone;
+  const left = state.stopped
+    ? '; early stopping had ended it, so it is only evaluated'
+    : done >= epochs
+      ? `; --epochs ${epochs} are all done, so it is only evaluated`
+      : '';
+  return `Resuming the run checkpointed in ${dir} after epoch ${done}${done < epochs ? ` of ${epochs}` : ''}${metrics}${left}`;
 }

@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { CLI_PATH, makeTempDir, removeTempDirs, runFails, runJson } from './run-cli.js';
+import { CLI_PATH, makeTempDir, removeTempDirs, runFails, runJson, runOk } from './run-cli.js';
 
 // mlp (with dropout) on 512 images, 32 steps per epoch; AdamW, a cosine schedule with warm-up,
 // label smoothing and clipping, so that every piece of state must survive the restart.
@@ -68,6 +68,15 @@ test('train killed (SIGKILL) in the middle of epoch 2 and resumed with --resume 
   assert.equal(resumed.test.accuracy, straight.test.accuracy);
   const finalState = JSON.parse(await readFile(join(checkpointDir, 'training-state.json'), 'utf8'));
   assert.equal(finalState.epochsDone, 3, 'the resumed run kept checkpointing into the same directory');
+
+  // Resuming a finished run says where it stands, and only evaluates.
+  const again = await runOk([...TRAIN, '--resume', checkpointDir]);
+  const last = resumed.epochs[2] as { loss: number; accuracy: number };
+  assert.match(
+    again.stdout,
+    new RegExp(`Resuming the run checkpointed in \\S+ after epoch 3 \\(loss ${last.loss.toFixed(4)}, accuracy ${(last.accuracy * 100).toFixed(2)}%\\); --epochs 3 are all done, so it is only evaluated`),
+  );
+  assert.doesNotMatch(again.stderr, /Epoch \d\/3/, 'no epoch was trained');
 });
 
 test('--resume with a checkpoint of another model exits 1 with E_CHECKPOINT naming both models; a plain model directory is not a checkpoint', async () => {
