@@ -17,6 +17,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createZooModel, zooNames } from '../src/models/zoo.js';
 import { Rng } from '../src/tensor/index.js';
 import { spread } from '../src/train/benchmark.js';
@@ -81,75 +82,67 @@ function usage(): string {
   ].join('\n');
 }
 
-function parseArgs(argv: string[]): Options {
+/** The flags, parsed by Node's util.parseArgs (strict: an unknown flag or a missing value throws). */
+function parseCompareArgs(argv: string[]) {
+  const text = { type: 'string' } as const;
+  const flag = { type: 'boolean' } as const;
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      models: text, libraries: text, 'no-gemm': flag, 'gemm-only': flag, 'gemm-sizes': text, repeats: text, seconds: text,
+      'max-call-seconds': text, 'batch-size': text, 'infer-batch': text, 'train-batches': text, 'wasm-threads': text,
+      'torch-threads': text, python: text, reference: text, json: text, markdown: text, 'markdown-from': text,
+      verbose: flag, quick: flag, help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function parseOptions(argv: string[]): Options {
   const cores = os.cpus().length;
-  const opts: Options = {
-    models: DEFAULT_MODELS,
-    libraries: null,
-    gemm: true,
-    gemmSizes: [256, 512, 1024],
-    repeats: NaN,
-    seconds: NaN,
-    maxCallSeconds: NaN,
-    firstCallTimeout: NaN,
-    batchSize: 64,
-    inferBatch: 256,
-    trainBatches: NaN,
-    wasmThreads: [...new Set([1, cores])],
-    torchThreads: cores,
-    python: process.env.FOVEA_PYTHON || null,
-    jsonPath: '',
-    markdownPath: null,
-    markdownFrom: null,
-    reference: null,
-    verbose: false,
-    quick: false,
-  };
-  let gemmOnly = false;
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${usage()}`);
-    return v;
-  };
+  let parsed: ReturnType<typeof parseCompareArgs>;
+  try {
+    parsed = parseCompareArgs(argv);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${usage()}`);
+  }
+  const { values: v } = parsed;
+  if (v.help) {
+    console.log(usage());
+    process.exit(0);
+  }
   const positive = (s: string, flag: string): number => {
     const n = Number(s);
-    if (!(n > 0)) throw new Error(`${flag} needs a positive number, got '${s}'`);
+    if (!(n > 0)) throw new Error(`--${flag} needs a positive number, got '${s}'`);
     return n;
   };
+  const count = (flag: keyof typeof v): number => (v[flag] === undefined ? NaN : Math.round(positive(String(v[flag]), flag)));
   const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
   const intList = (s: string, flag: string) => list(s).map((x) => Math.round(positive(x, flag)));
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    switch (arg) {
-      case '--models': opts.models = list(value(i++, arg)); break;
-      case '--libraries': opts.libraries = list(value(i++, arg)); break;
-      case '--no-gemm': opts.gemm = false; break;
-      case '--gemm-only': gemmOnly = true; break;
-      case '--gemm-sizes': opts.gemmSizes = intList(value(i++, arg), arg); break;
-      case '--repeats': opts.repeats = Math.round(positive(value(i++, arg), arg)); break;
-      case '--seconds': opts.seconds = positive(value(i++, arg), arg); break;
-      case '--max-call-seconds': opts.maxCallSeconds = positive(value(i++, arg), arg); break;
-      case '--batch-size': opts.batchSize = Math.round(positive(value(i++, arg), arg)); break;
-      case '--infer-batch': opts.inferBatch = Math.round(positive(value(i++, arg), arg)); break;
-      case '--train-batches': opts.trainBatches = Math.round(positive(value(i++, arg), arg)); break;
-      case '--wasm-threads': opts.wasmThreads = [...new Set(intList(value(i++, arg), arg))]; break;
-      case '--torch-threads': opts.torchThreads = Math.round(positive(value(i++, arg), arg)); break;
-      case '--python': opts.python = value(i++, arg); break;
-      case '--reference': opts.reference = value(i++, arg); break;
-      case '--json': opts.jsonPath = value(i++, arg); break;
-      case '--markdown': opts.markdownPath = value(i++, arg); break;
-      case '--markdown-from': opts.markdownFrom = value(i++, arg); break;
-      case '--verbose': opts.verbose = true; break;
-      case '--quick': opts.quick = true; break;
-      case '--help':
-      case '-h':
-        console.log(usage());
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option '${arg}'\n${usage()}`);
-    }
-  }
+  const opts: Options = {
+    models: v.models === undefined ? DEFAULT_MODELS : list(v.models),
+    libraries: v.libraries === undefined ? null : list(v.libraries),
+    gemm: !v['no-gemm'],
+    gemmSizes: v['gemm-sizes'] === undefined ? [256, 512, 1024] : intList(v['gemm-sizes'], 'gemm-sizes'),
+    repeats: count('repeats'),
+    seconds: v.seconds === undefined ? NaN : positive(v.seconds, 'seconds'),
+    maxCallSeconds: v['max-call-seconds'] === undefined ? NaN : positive(v['max-call-seconds'], 'max-call-seconds'),
+    firstCallTimeout: NaN,
+    batchSize: v['batch-size'] === undefined ? 64 : count('batch-size'),
+    inferBatch: v['infer-batch'] === undefined ? 256 : count('infer-batch'),
+    trainBatches: count('train-batches'),
+    wasmThreads: [...new Set(v['wasm-threads'] === undefined ? [1, cores] : intList(v['wasm-threads'], 'wasm-threads'))],
+    torchThreads: v['torch-threads'] === undefined ? cores : count('torch-threads'),
+    python: v.python ?? (process.env.FOVEA_PYTHON || null),
+    jsonPath: v.json ?? '',
+    markdownPath: v.markdown ?? null,
+    markdownFrom: v['markdown-from'] ?? null,
+    reference: v.reference ?? null,
+    verbose: v.verbose ?? false,
+    quick: v.quick ?? false,
+  };
+  const gemmOnly = v['gemm-only'] ?? false;
   if (gemmOnly) opts.models = [];
   for (const m of opts.models) if (!zooNames().includes(m)) throw new Error(`unknown model '${m}'; known: ${zooNames().join(', ')}`);
   if (Number.isNaN(opts.repeats)) opts.repeats = opts.quick ? 2 : 5;
@@ -504,7 +497,7 @@ function blasAlternative(): string | null {
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2));
   if (opts.markdownFrom) {
     if (!opts.markdownPath) throw new Error('--markdown-from needs --markdown PATH');
     const results = JSON.parse(await fs.readFile(opts.markdownFrom, 'utf8')) as CompareResults;

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { valueAndGrads } from '../src/autograd/tape.js';
 import { getBackend } from '../src/backend/registry.js';
@@ -54,65 +55,50 @@ function usage(): string {
   ].join('\n');
 }
 
-function parseArgs(argv: string[]): Options {
-  const opts: Options = {
-    models: ['seed-cnn', 'mlp'],
-    repeats: NaN,
-    jsonPath: 'bench/results/train-throughput.json',
-    quick: false,
-    seconds: NaN,
-    trainImages: 4096,
-    batchSize: 64,
-    inferBatch: 256,
-    tfjs: true,
-  };
-  let kerasCnn = false;
-  const value = (i: number, flag: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${usage()}`);
-    return v;
-  };
+function parseOptions(argv: string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        models: { type: 'string' },
+        repeats: { type: 'string' },
+        seconds: { type: 'string' },
+        'train-images': { type: 'string' },
+        json: { type: 'string' },
+        quick: { type: 'boolean' },
+        'keras-cnn': { type: 'boolean' },
+        'no-tfjs': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${usage()}`);
+  }
+  const { values: v } = parsed;
+  if (v.help) {
+    console.log(usage());
+    process.exit(0);
+  }
   const positive = (s: string, flag: string): number => {
     const n = Number(s);
-    if (!(n > 0)) throw new Error(`${flag} needs a positive number, got '${s}'`);
+    if (!(n > 0)) throw new Error(`--${flag} needs a positive number, got '${s}'`);
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    switch (arg) {
-      case '--models':
-        opts.models = value(i++, arg).split(',').map((s) => s.trim()).filter((s) => s !== '');
-        break;
-      case '--repeats':
-        opts.repeats = Math.round(positive(value(i++, arg), arg));
-        break;
-      case '--seconds':
-        opts.seconds = positive(value(i++, arg), arg);
-        break;
-      case '--train-images':
-        opts.trainImages = Math.round(positive(value(i++, arg), arg));
-        break;
-      case '--json':
-        opts.jsonPath = value(i++, arg);
-        break;
-      case '--quick':
-        opts.quick = true;
-        break;
-      case '--keras-cnn':
-        kerasCnn = true;
-        break;
-      case '--no-tfjs':
-        opts.tfjs = false;
-        break;
-      case '--help':
-      case '-h':
-        console.log(usage());
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown option '${arg}'\n${usage()}`);
-    }
-  }
+  const opts: Options = {
+    models: v.models === undefined ? ['seed-cnn', 'mlp'] : v.models.split(',').map((x) => x.trim()).filter((x) => x !== ''),
+    repeats: v.repeats === undefined ? NaN : Math.round(positive(v.repeats, 'repeats')),
+    jsonPath: v.json ?? 'bench/results/train-throughput.json',
+    quick: v.quick ?? false,
+    seconds: v.seconds === undefined ? NaN : positive(v.seconds, 'seconds'),
+    trainImages: v['train-images'] === undefined ? 4096 : Math.round(positive(v['train-images'], 'train-images')),
+    batchSize: 64,
+    inferBatch: 256,
+    tfjs: !v['no-tfjs'],
+  };
+  const kerasCnn = v['keras-cnn'] ?? false;
   if (kerasCnn && !opts.models.includes('keras-mnist-cnn')) opts.models.push('keras-mnist-cnn');
   for (const m of opts.models) {
     if (!KNOWN_MODELS.includes(m)) throw new Error(`unknown model '${m}'; known: ${KNOWN_MODELS.join(', ')}`);
@@ -489,7 +475,7 @@ function report(results: ModelResult[]): string {
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2));
   const wall0 = performance.now();
   if (opts.tfjs) {
     await tf.setBackend('cpu');
