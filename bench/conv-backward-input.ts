@@ -11,14 +11,16 @@
 import '../src/platform/node.js';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import { directConvOptions, usesDirectBackwardInput } from '../src/backend/wasm/conv-direct.js';
 import { createWasmBackend, WASM_KERNELS_URL } from '../src/backend/wasm/index.js';
 import { instantiateKernels } from '../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../src/ops/conv.js';
 import type { Padding } from '../src/tensor/index.js';
 
-const threadsArg = process.argv.indexOf('--threads');
-const threads = threadsArg >= 0 ? Number(process.argv[threadsArg + 1]) : 2;
+const { values: flags } = parseArgs({ strict: true, options: { threads: { type: 'string', default: '2' }, json: { type: 'boolean', default: false } } });
+const threads = Number(flags.threads);
+if (!(Number.isInteger(threads) && threads > 0)) throw new Error(`--threads needs a positive integer, got '${flags.threads}'`);
 const backend = await createWasmBackend({ threads });
 /** The per-thread workspace the backend's kernels have (what usesDirectBackwardInput is given). */
 const WORKSPACE_BYTES = await (async () => {
@@ -67,7 +69,7 @@ for (const [name, xShape, wShape, padding] of layers) {
   rows.push({ layer: name, turnedMs: turned, gemmMs: gemm, speedUp: gemm / turned, picked, turnedGflops: gflop / (turned / 1000), gemmGflops: gflop / (gemm / 1000) });
 }
 
-if (process.argv.includes('--json')) {
+if (flags.json) {
   console.log(JSON.stringify({ threads, rows }, null, 2));
 } else {
   console.log(`conv2dBackwardInput, batch 64, ${threads} thread(s): median ms per call of 9 interleaved rounds`);

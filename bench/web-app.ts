@@ -15,6 +15,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { setBackend } from '../src/backend/registry.js';
@@ -26,10 +27,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const appDir = path.join(repoRoot, 'dist', 'web');
 const cli = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+const { values: flags } = parseArgs({
+  strict: true,
+  options: { loads: { type: 'string', default: '5' }, json: { type: 'string', default: path.join(repoRoot, 'bench', 'results', 'web-app.json') } },
+});
 
 function startApp(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [cli, 'app', '--port', '0', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -83,8 +84,9 @@ async function nodeTraining(threads: number): Promise<number> {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  const loads = Number(option('loads', '5'));
-  const jsonPath = option('json', path.join(repoRoot, 'bench', 'results', 'web-app.json'));
+  const loads = Number(flags.loads);
+  if (!(Number.isInteger(loads) && loads > 0)) throw new Error(`--loads needs a positive integer, got '${flags.loads}'`);
+  const jsonPath = flags.json!;
   const { url, child } = await startApp();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   try {
