@@ -9,6 +9,9 @@
  *   With train/ but no test/, the test set is held out of train/ as below.
  * - Otherwise `root/<class>/…`, and the test set is held out with `valSplit` (default 0.2):
  *   seeded and stratified, i.e. that fraction of each class (see `splitDataset`).
+ * - Both sets come in class-interleaved order (the first image of every class, then the second,
+ *   …; see `interleaveClasses`), not class by class as the folders are: the first N images
+ *   (`--limit N`, `--index`) then cover every class. Training shuffles every epoch either way.
  * - Names starting with '.' are ignored everywhere (the `.fovea-cache/` folder, `.DS_Store`),
  *   and so are plain files beside the class folders (a README).
  *
@@ -36,7 +39,7 @@ import type { DecodedImage } from '../platform/platform.js';
 import { createImageDataset } from './dataset.js';
 import type { ImageDataset } from './dataset.js';
 import { fitImage, isGreyRgb } from './resize.js';
-import { splitDataset } from './split.js';
+import { interleaveClasses, splitDataset } from './split.js';
 
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
 export const CACHE_FOLDER = '.fovea-cache';
@@ -519,12 +522,12 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
   let test: ImageDataset;
   let split: ImageFolderDataset['split'];
   if (datasets.length === 2) {
-    [train, test] = datasets;
+    [train, test] = datasets.map(interleaveClasses);
     split = 'folders';
   } else {
     const parts = splitDataset(datasets[0], options.valSplit ?? DEFAULT_VAL_SPLIT, options.seed ?? 0);
-    train = { ...parts.train, name: `${name}/train` };
-    test = { ...parts.validation, name: `${name}/test` };
+    train = { ...interleaveClasses(parts.train), name: `${name}/train` };
+    test = { ...interleaveClasses(parts.validation), name: `${name}/test` };
     split = 'held-out';
   }
   return {

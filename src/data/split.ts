@@ -1,4 +1,4 @@
-/** Holding out part of a dataset for validation, class by class. */
+/** Holding out part of a dataset for validation, class by class; putting a class-sorted dataset in interleaved order. */
 import { ArgumentError } from '../errors.js';
 import { Rng } from '../tensor/rng.js';
 import { selectIndices } from './dataset.js';
@@ -48,4 +48,23 @@ export function splitDataset(ds: ImageDataset, valFraction: number, seed = 0): D
     train: selectIndices(ds, trainIndices, `${ds.name}[train]`),
     validation: selectIndices(ds, validationIndices, `${ds.name}[validation]`),
   };
+}
+
+/**
+ * The images in class-interleaved order: the first image of each class (classes in label order),
+ * then the second of each, and so on, each class keeping its own order; a class that runs out
+ * drops out of the rotation. For datasets stored class by class (image folders), so that the
+ * first N images (`--limit N`) cover every class evenly instead of being all of the first class.
+ * Returns `ds` itself when it is already in that order.
+ */
+export function interleaveClasses(ds: ImageDataset): ImageDataset {
+  const byClass: number[][] = Array.from({ length: ds.numClasses }, () => []);
+  for (let i = 0; i < ds.count; i++) byClass[ds.labels[i]].push(i);
+  const order = new Uint32Array(ds.count);
+  let n = 0;
+  for (let round = 0; n < ds.count; round++) {
+    for (const indices of byClass) if (round < indices.length) order[n++] = indices[round];
+  }
+  if (order.every((index, k) => index === k)) return ds;
+  return selectIndices(ds, order);
 }

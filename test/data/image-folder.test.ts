@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DatasetError, NotFoundError } from '../../src/errors.js';
+import { take } from '../../src/data/batches.js';
 import { labelCounts } from '../../src/data/dataset.js';
 import { CACHE_FOLDER, loadImageFolder } from '../../src/data/image-folder.js';
 import { jpegBytes, pngBytes, solid, writeTree } from './cifar-fixtures.js';
@@ -67,6 +68,28 @@ test('an image folder with train/ and test/ gives sorted class names, labels in 
   assert.deepEqual(pixel(ds.train.images, 1, 12, 3), RED);
   assert.deepEqual(pixel(ds.test.images, 1, 12, 3), GREEN);
   assert.deepEqual(ds.warnings, []);
+});
+
+test('train and test come in class-interleaved order (each class in file order), so the first images cover every class', async () => {
+  const root = await makeTempDir('fovea-folder-');
+  // Class k's i-th file is grey level 10·k + i, so each image says where it came from.
+  const files: Record<string, Uint8Array> = {};
+  for (const [k, cls] of ['ant', 'bee', 'cow'].entries()) {
+    for (let i = 0; i < (cls === 'bee' ? 2 : 4); i++) files[`train/${cls}/${i}.png`] = pngBytes(2, 2, solid([10 * k + i, 10 * k + i, 10 * k + i]));
+    files[`test/${cls}/0.png`] = pngBytes(2, 2, solid([10 * k, 10 * k, 10 * k]));
+  }
+  const ds = await loadImageFolder(await writeTree(root, files), { channels: 1 });
+  assert.deepEqual(Array.from(ds.train.labels), [0, 1, 2, 0, 1, 2, 0, 2, 0, 2], 'bee runs out after two rounds');
+  assert.deepEqual(Array.from({ length: ds.train.count }, (_, i) => ds.train.images[i * 4]), [0, 10, 20, 1, 11, 21, 2, 22, 3, 23]);
+  assert.deepEqual(Array.from(take(ds.train, 3).labels), [0, 1, 2]);
+  assert.deepEqual(Array.from(ds.test.labels), [0, 1, 2]);
+
+  // A held-out test set (no train/ and test/) is interleaved as well.
+  const flat: Record<string, Uint8Array> = {};
+  for (const cls of ['ant', 'bee']) for (let i = 0; i < 10; i++) flat[`${cls}/${i}.png`] = pngBytes(2, 2, solid(cls === 'ant' ? RED : GREEN));
+  const held = await loadImageFolder(await writeTree(await makeTempDir('fovea-folder-'), flat), { valSplit: 0.4 });
+  assert.deepEqual(Array.from(held.test.labels), [0, 1, 0, 1, 0, 1, 0, 1]);
+  assert.deepEqual(Array.from(held.train.labels), [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
 });
 
 test('a non-image file and an undecodable .png are skipped with a warning each, and the rest loads', async () => {
