@@ -46,6 +46,12 @@ export function shiftMap(map: Int32Array, shift: number, size: number): Int32Arr
   return map;
 }
 
+/** Fills `map` with i + shift clamped into 0..size-1: the edge pixel repeats (Keras's fill_mode 'nearest'). */
+export function clampMap(map: Int32Array, shift: number, size: number): Int32Array {
+  for (let i = 0; i < map.length; i++) map[i] = Math.min(size - 1, Math.max(0, i + shift));
+  return map;
+}
+
 /**
  * Fills `map` with i + shift reflected into 0..size-1 without repeating the edge pixel
  * (… c b | a b c d | c b …, NumPy's 'reflect'). Needs |shift| ≤ size − 1 for every index to land inside.

@@ -15,7 +15,7 @@ import { gaussianNoise } from './noise.js';
 import { randomRotation } from './rotate.js';
 import { randomScale } from './scale.js';
 import type { BatchTransform } from './transform.js';
-import { randomTranslation } from './translate.js';
+import { randomTranslation, TRANSLATE_FILLS, type TranslateFill } from './translate.js';
 
 export interface AugmentationInfo {
   name: string;
@@ -65,14 +65,15 @@ const ENTRIES: readonly Entry[] = [
   },
   {
     name: 'translate',
-    form: 'translate:PIXELS|FRACTION',
-    description: 'shift by whole pixels in ±PIXELS (an integer ≥ 1) or ±FRACTION of the size (below 1) along each axis, uncovered pixels 0',
+    form: 'translate:PIXELS|FRACTION[:zero|nearest]',
+    description: 'shift by whole pixels in ±PIXELS (an integer ≥ 1) or ±FRACTION of the size (below 1) along each axis; uncovered pixels 0, or the nearest edge pixel (Keras ImageDataGenerator\'s default fill)',
     minArgs: 1,
-    maxArgs: 1,
-    build([amount], bad) {
+    maxArgs: 2,
+    build([amount, fill = 'zero'], bad) {
       const v = numberIn(amount, 'PIXELS|FRACTION', 0, Infinity, bad);
       if (v >= 1 && !Number.isInteger(v)) bad(`'${amount}' (PIXELS must be a whole number; a FRACTION must be below 1)`);
-      return randomTranslation(v);
+      if (!TRANSLATE_FILLS.includes(fill as TranslateFill)) bad(`fill '${fill}' (expected ${TRANSLATE_FILLS.join(' or ')})`);
+      return randomTranslation(v, fill as TranslateFill);
     },
   },
   {

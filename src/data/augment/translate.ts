@@ -1,15 +1,21 @@
-/** Translation: move each image right/down by some pixels, filling what is uncovered with 0. */
+/** Translation: move each image right/down by some pixels, filling what is uncovered with 0 or with the nearest edge pixel. */
 import { ArgumentError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { remapImage, shiftMap } from './remap.js';
+import { clampMap, remapImage, shiftMap } from './remap.js';
 import { batchDims, perImage, zerosLike, type BatchTransform } from './transform.js';
-import { centredAffine, warpImage } from './warp.js';
+import { centredAffine, warpImage, type WarpFill } from './warp.js';
+
+/** How uncovered pixels are filled: 0, or the nearest edge pixel repeated (Keras's fill_mode 'nearest'). */
+export type TranslateFill = WarpFill;
+export const TRANSLATE_FILLS: readonly TranslateFill[] = ['zero', 'nearest'];
 
 /**
  * Moves image i by (dx[i], dy[i]) pixels (positive: right, down). Whole-pixel shifts copy pixels
- * exactly; fractional ones sample bilinearly. Uncovered pixels are 0.
+ * exactly; fractional ones sample bilinearly. Uncovered pixels are 0, or with `fill` 'nearest'
+ * the nearest edge pixel.
  */
-export function translateImages(x: Tensor, dx: number | ArrayLike<number>, dy: number | ArrayLike<number>): Tensor {
+export function translateImages(x: Tensor, dx: number | ArrayLike<number>, dy: number | ArrayLike<number>, fill: TranslateFill = 'zero'): Tensor {
+  checkFill(fill);
   const { n, h, w, c } = batchDims(x, 'translate');
   const shiftX = perImage(dx, n, 'translate (dx)');
   const shiftY = perImage(dy, n, 'translate (dy)');
@@ -22,9 +28,10 @@ export function translateImages(x: Tensor, dx: number | ArrayLike<number>, dy: n
     const sy = shiftY[i];
     if (!Number.isFinite(sx) || !Number.isFinite(sy)) throw new ArgumentError(`translate shift of image ${i} must be finite, got (${sx}, ${sy})`);
     if (Number.isInteger(sx) && Number.isInteger(sy)) {
-      remapImage(x.data, out.data, i * size, w, c, shiftMap(rows, -sy, h), shiftMap(cols, -sx, w));
+      const map = fill === 'nearest' ? clampMap : shiftMap;
+      remapImage(x.data, out.data, i * size, w, c, map(rows, -sy, h), map(cols, -sx, w));
     } else {
-      warpImage(x.data, out.data, i * size, h, w, c, centredAffine(h, w, 0, 1, sx, sy));
+      warpImage(x.data, out.data, i * size, h, w, c, centredAffine(h, w, 0, 1, sx, sy), fill);
     }
   }
   return out;
@@ -34,9 +41,12 @@ export function translateImages(x: Tensor, dx: number | ArrayLike<number>, dy: n
  * Moves each image by a whole number of pixels drawn uniformly from −k..k along each axis, where
  * k = ⌊max⌋ for `max` ≥ 1 (pixels) and k = ⌊max × size⌋ for `max` < 1 (a fraction of the width or
  * height, as Keras's RandomTranslation). Whole pixels keep the image sharp (no interpolation).
+ * `fill` 'nearest' repeats the edge pixels into the uncovered part, as Keras's ImageDataGenerator
+ * does by default.
  */
-export function randomTranslation(max: number): BatchTransform {
+export function randomTranslation(max: number, fill: TranslateFill = 'zero'): BatchTransform {
   if (!(max >= 0) || !Number.isFinite(max)) throw new ArgumentError(`translate needs a maximum shift ≥ 0 (pixels, or a fraction of the size below 1), got ${max}`);
+  checkFill(fill);
   return (x, rng) => {
     const { n, h, w } = batchDims(x, 'translate');
     const kx = maxShift(max, w);
@@ -47,8 +57,12 @@ export function randomTranslation(max: number): BatchTransform {
       dx[i] = rng.int(2 * kx + 1) - kx;
       dy[i] = rng.int(2 * ky + 1) - ky;
     }
-    return translateImages(x, dx, dy);
+    return translateImages(x, dx, dy, fill);
   };
+}
+
+function checkFill(fill: TranslateFill): void {
+  if (!TRANSLATE_FILLS.includes(fill)) throw new ArgumentError(`translate fill must be one of ${TRANSLATE_FILLS.join(', ')}, got '${String(fill)}'`);
 }
 
 function maxShift(max: number, size: number): number {

@@ -23,8 +23,11 @@ function isIdentity(m: AffineMap): boolean {
   return m.a === 1 && m.b === 0 && m.c === 0 && m.d === 1 && m.e === 0 && m.f === 0;
 }
 
+/** What a sample outside the image reads: 0, or the nearest edge pixel (the position clamped into the image). */
+export type WarpFill = 'zero' | 'nearest';
+
 /** Warps one h×w×c image of `src` (at `offset`) into `dst` (same offset, already zeroed). */
-export function warpImage(src: TensorData, dst: TensorData, offset: number, h: number, w: number, c: number, m: AffineMap): void {
+export function warpImage(src: TensorData, dst: TensorData, offset: number, h: number, w: number, c: number, m: AffineMap, fill: WarpFill = 'zero'): void {
   const size = h * w * c;
   if (isIdentity(m)) {
     dst.set(src.subarray(offset, offset + size), offset);
@@ -41,6 +44,10 @@ export function warpImage(src: TensorData, dst: TensorData, offset: number, h: n
       const ry = Math.round(sy);
       if (Math.abs(sx - rx) < SNAP) sx = rx;
       if (Math.abs(sy - ry) < SNAP) sy = ry;
+      if (fill === 'nearest') {
+        sx = Math.min(w - 1, Math.max(0, sx));
+        sy = Math.min(h - 1, Math.max(0, sy));
+      }
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
       if (x0 < -1 || x0 >= w || y0 < -1 || y0 >= h) continue;

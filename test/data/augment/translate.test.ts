@@ -65,3 +65,35 @@ test('translation arguments are checked', () => {
   assert.throws(() => randomTranslation(-2), ArgumentError);
   assert.throws(() => translateImages(greyImage([[1]]), Infinity, 0), /must be finite/);
 });
+
+test("fill 'nearest' repeats the edge pixels into what a whole-pixel shift uncovers", () => {
+  const x = randomBatch([2, 5, 6, 3]);
+  const y = translateImages(x, [2, -3], [-1, 2], 'nearest');
+  const shifts = [
+    [2, -1],
+    [-3, 2],
+  ];
+  const clamp = (v: number, size: number): number => Math.min(size - 1, Math.max(0, v));
+  for (let i = 0; i < 2; i++) {
+    const [dx, dy] = shifts[i];
+    for (let r = 0; r < 5; r++) for (let c = 0; c < 6; c++) for (let k = 0; k < 3; k++) {
+      assert.equal(pixel(y, i, r, c, k), pixel(x, i, clamp(r - dy, 5), clamp(c - dx, 6), k), `image ${i} (${r}, ${c}, ${k})`);
+    }
+  }
+});
+
+test("fill 'nearest' with a fractional shift samples the position clamped into the image", () => {
+  const x = greyImage([[1, 0, 0, 2]]);
+  assert.deepEqual(rowsOf(translateImages(x, 0.5, 0, 'nearest')), [[1, 0.5, 0, 1]]);
+  assert.deepEqual(rowsOf(translateImages(x, 0.5, 0)), [[0.5, 0.5, 0, 1]]);
+});
+
+test("randomTranslation with fill 'nearest' leaves no zero border on an image without zeros, and is seeded", () => {
+  const x = randomBatch([8, 8, 8, 1]);
+  for (let i = 0; i < x.data.length; i++) x.data[i] = 0.1 + Math.abs(x.data[i]);
+  const y = randomTranslation(0.25, 'nearest')(x, new Rng(4));
+  assert.ok(y.data.every((v) => v > 0), 'a pixel was filled with 0');
+  assert.ok(differs(y, x));
+  assertBitEqual(randomTranslation(0.25, 'nearest')(x, new Rng(4)), y);
+  assert.throws(() => randomTranslation(2, 'wrap' as never), ArgumentError);
+});
