@@ -22,6 +22,7 @@ import { createZooModel, zooNames } from '../src/models/zoo.js';
 import { Rng } from '../src/tensor/index.js';
 import { spread } from '../src/train/benchmark.js';
 import { RunnerProcess } from './compare/child.js';
+import { exitOnHelp, positiveNumber, withUsage } from './flags.js';
 import { describeModel } from './compare/model-spec.js';
 import { imageSize, type ModelSection, type RunnerConfig, type Section } from './compare/protocol.js';
 import { type CompareResults, fmtNumber, renderMarkdown, renderText, type RunnerResult, type SectionResult, type TaskResult } from './compare/results.js';
@@ -82,41 +83,27 @@ function usage(): string {
   ].join('\n');
 }
 
-/** The flags, parsed by Node's util.parseArgs (strict: an unknown flag or a missing value throws). */
-function parseCompareArgs(argv: string[]) {
-  const text = { type: 'string' } as const;
-  const flag = { type: 'boolean' } as const;
-  return parseArgs({
-    args: argv,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      models: text, libraries: text, 'no-gemm': flag, 'gemm-only': flag, 'gemm-sizes': text, repeats: text, seconds: text,
-      'max-call-seconds': text, 'batch-size': text, 'infer-batch': text, 'train-batches': text, 'wasm-threads': text,
-      'torch-threads': text, python: text, reference: text, json: text, markdown: text, 'markdown-from': text,
-      verbose: flag, quick: flag, help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-
 function parseOptions(argv: string[]): Options {
   const cores = os.cpus().length;
-  let parsed: ReturnType<typeof parseCompareArgs>;
-  try {
-    parsed = parseCompareArgs(argv);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n${usage()}`);
-  }
-  const { values: v } = parsed;
-  if (v.help) {
-    console.log(usage());
-    process.exit(0);
-  }
-  const positive = (s: string, flag: string): number => {
-    const n = Number(s);
-    if (!(n > 0)) throw new Error(`--${flag} needs a positive number, got '${s}'`);
-    return n;
-  };
+  const text = { type: 'string' } as const;
+  const flag = { type: 'boolean' } as const;
+  const { values: v } = withUsage(
+    () =>
+      parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          models: text, libraries: text, 'no-gemm': flag, 'gemm-only': flag, 'gemm-sizes': text, repeats: text, seconds: text,
+          'max-call-seconds': text, 'batch-size': text, 'infer-batch': text, 'train-batches': text, 'wasm-threads': text,
+          'torch-threads': text, python: text, reference: text, json: text, markdown: text, 'markdown-from': text,
+          verbose: flag, quick: flag, help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    usage,
+  );
+  exitOnHelp(v.help, usage);
+  const positive = positiveNumber;
   const count = (flag: keyof typeof v): number => (v[flag] === undefined ? NaN : Math.round(positive(String(v[flag]), flag)));
   const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x !== '');
   const intList = (s: string, flag: string) => list(s).map((x) => Math.round(positive(x, flag)));

@@ -22,6 +22,7 @@ import type { Network } from '../src/nn/index.js';
 import { softmaxCrossEntropy } from '../src/ops/index.js';
 import { Adam } from '../src/optim/index.js';
 import { Rng, type Tensor } from '../src/tensor/index.js';
+import { exitOnHelp, positiveNumber, withUsage } from './flags.js';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -56,37 +57,28 @@ function usage(): string {
 }
 
 function parseOptions(argv: string[]): Options {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        models: { type: 'string' },
-        repeats: { type: 'string' },
-        seconds: { type: 'string' },
-        'train-images': { type: 'string' },
-        json: { type: 'string' },
-        quick: { type: 'boolean' },
-        'keras-cnn': { type: 'boolean' },
-        'no-tfjs': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n${usage()}`);
-  }
-  const { values: v } = parsed;
-  if (v.help) {
-    console.log(usage());
-    process.exit(0);
-  }
-  const positive = (s: string, flag: string): number => {
-    const n = Number(s);
-    if (!(n > 0)) throw new Error(`--${flag} needs a positive number, got '${s}'`);
-    return n;
-  };
+  const { values: v } = withUsage(
+    () =>
+      parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          models: { type: 'string' },
+          repeats: { type: 'string' },
+          seconds: { type: 'string' },
+          'train-images': { type: 'string' },
+          json: { type: 'string' },
+          quick: { type: 'boolean' },
+          'keras-cnn': { type: 'boolean' },
+          'no-tfjs': { type: 'boolean' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    usage,
+  );
+  exitOnHelp(v.help, usage);
+  const positive = positiveNumber;
   const opts: Options = {
     models: v.models === undefined ? ['seed-cnn', 'mlp'] : v.models.split(',').map((x) => x.trim()).filter((x) => x !== ''),
     repeats: v.repeats === undefined ? NaN : Math.round(positive(v.repeats, 'repeats')),
