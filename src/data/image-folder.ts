@@ -8,7 +8,7 @@
  *   train/; a class folder in test/ that train/ lacks is an error; test/ may lack a class.
  *   With train/ but no test/, the test set is held out of train/ as below.
  * - Otherwise `root/<class>/…`, and the test set is held out with `valSplit` (default 0.2):
- *   seeded and stratified, i.e. that fraction of each class (see `splitDataset`).
+ *   seeded and stratified, i.e. that fraction of each class (see `splitIndices`).
  * - Both sets come in class-interleaved order (the first image of every class, then the second,
  *   …; see `interleaveClasses`), not class by class as the folders are: the first N images
  *   (`--limit N`, `--index`) then cover every class. Training shuffles every epoch either way.
@@ -36,10 +36,10 @@
 import { DatasetError, FoveaError, FormatError, NotFoundError } from '../errors.js';
 import { getPlatform } from '../platform/platform.js';
 import type { DecodedImage } from '../platform/platform.js';
-import { createImageDataset } from './dataset.js';
+import { createImageDataset, selectIndices } from './dataset.js';
 import type { ImageDataset } from './dataset.js';
 import { fitImage, isGreyRgb } from './resize.js';
-import { interleaveClasses, splitDataset } from './split.js';
+import { interleaveClasses, interleavedOrder, splitIndices } from './split.js';
 
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
 export const CACHE_FOLDER = '.fovea-cache';
@@ -525,9 +525,11 @@ export async function loadImageFolder(root: string, options: ImageFolderOptions 
     [train, test] = datasets.map(interleaveClasses);
     split = 'folders';
   } else {
-    const parts = splitDataset(datasets[0], options.valSplit ?? DEFAULT_VAL_SPLIT, options.seed ?? 0);
-    train = { ...interleaveClasses(parts.train), name: `${name}/train` };
-    test = { ...interleaveClasses(parts.validation), name: `${name}/test` };
+    // Each part's images are copied once, already in interleaved order.
+    const all = datasets[0];
+    const parts = splitIndices(all, options.valSplit ?? DEFAULT_VAL_SPLIT, options.seed ?? 0);
+    train = selectIndices(all, interleavedOrder(all.labels, all.numClasses, parts.train), `${name}/train`);
+    test = selectIndices(all, interleavedOrder(all.labels, all.numClasses, parts.validation), `${name}/test`);
     split = 'held-out';
   }
   return {

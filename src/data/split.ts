@@ -9,6 +9,12 @@ export interface DatasetSplit {
   validation: ImageDataset;
 }
 
+/** Which images of a dataset go to each part of a split (indices in the dataset's order). */
+export interface SplitIndices {
+  train: Uint32Array;
+  validation: Uint32Array;
+}
+
 /**
  * A seeded, stratified split: from each class, round(count × valFraction) images chosen at random
  * (but never all of a class, so every class keeps a training image) go to `validation`, the rest
@@ -16,6 +22,15 @@ export interface DatasetSplit {
  * `splitValidation` (batches.ts), the class balance of both parts matches the whole.
  */
 export function splitDataset(ds: ImageDataset, valFraction: number, seed = 0): DatasetSplit {
+  const parts = splitIndices(ds, valFraction, seed);
+  return {
+    train: selectIndices(ds, parts.train, `${ds.name}[train]`),
+    validation: selectIndices(ds, parts.validation, `${ds.name}[validation]`),
+  };
+}
+
+/** The indices of `splitDataset`'s two parts, without copying any image. */
+export function splitIndices(ds: ImageDataset, valFraction: number, seed = 0): SplitIndices {
   if (!(valFraction > 0 && valFraction < 1)) {
     throw new ArgumentError(`validation fraction must be between 0 and 1 (exclusive), got ${valFraction}`);
   }
@@ -44,10 +59,7 @@ export function splitDataset(ds: ImageDataset, valFraction: number, seed = 0): D
     if (heldOut[i]) validationIndices[v++] = i;
     else trainIndices[t++] = i;
   }
-  return {
-    train: selectIndices(ds, trainIndices, `${ds.name}[train]`),
-    validation: selectIndices(ds, validationIndices, `${ds.name}[validation]`),
-  };
+  return { train: trainIndices, validation: validationIndices };
 }
 
 /**
@@ -58,13 +70,27 @@ export function splitDataset(ds: ImageDataset, valFraction: number, seed = 0): D
  * Returns `ds` itself when it is already in that order.
  */
 export function interleaveClasses(ds: ImageDataset): ImageDataset {
-  const byClass: number[][] = Array.from({ length: ds.numClasses }, () => []);
-  for (let i = 0; i < ds.count; i++) byClass[ds.labels[i]].push(i);
-  const order = new Uint32Array(ds.count);
-  let n = 0;
-  for (let round = 0; n < ds.count; round++) {
-    for (const indices of byClass) if (round < indices.length) order[n++] = indices[round];
-  }
+  const order = interleavedOrder(ds.labels, ds.numClasses);
   if (order.every((index, k) => index === k)) return ds;
   return selectIndices(ds, order);
+}
+
+/**
+ * `indices` (default: every image, 0 … labels.length − 1) put in the class-interleaved order of
+ * `interleaveClasses`, by the labels they point at. Lets a caller reorder a subset and copy its
+ * images once.
+ */
+export function interleavedOrder(labels: ArrayLike<number>, numClasses: number, indices?: ArrayLike<number>): Uint32Array {
+  const count = indices ? indices.length : labels.length;
+  const byClass: number[][] = Array.from({ length: numClasses }, () => []);
+  for (let k = 0; k < count; k++) {
+    const index = indices ? indices[k] : k;
+    byClass[labels[index]].push(index);
+  }
+  const order = new Uint32Array(count);
+  let n = 0;
+  for (let round = 0; n < count; round++) {
+    for (const members of byClass) if (round < members.length) order[n++] = members[round];
+  }
+  return order;
 }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArgumentError, DatasetError } from '../../src/errors.js';
-import { createImageDataset, labelCounts } from '../../src/data/dataset.js';
-import { splitDataset } from '../../src/data/split.js';
+import { createImageDataset, labelCounts, selectIndices } from '../../src/data/dataset.js';
+import { interleaveClasses, interleavedOrder, splitDataset, splitIndices } from '../../src/data/split.js';
 import { channelStats } from '../../src/data/stats.js';
 
 test('channelStats gives each channel its mean and population std in [0, 1] units', () => {
@@ -59,4 +59,22 @@ test('splitDataset rejects fractions outside (0, 1) and splits that leave a part
   assert.throws(() => splitDataset(ds, 0, 1), ArgumentError);
   assert.throws(() => splitDataset(ds, 1, 1), ArgumentError);
   assert.throws(() => splitDataset(ds, 0.5, 1), (e: unknown) => e instanceof ArgumentError && /leaves 3 for training and 0 for validation/.test(e.message));
+});
+
+test('interleavedOrder reorders a subset of indices by their labels, as interleaveClasses would after copying it', () => {
+  // Labels of images 0…8: three of class 0, then four of class 1, then two of class 2.
+  const ds = labelled([0, 0, 0, 1, 1, 1, 1, 2, 2]);
+  const subset = [0, 2, 3, 5, 6, 8];
+  assert.deepEqual(Array.from(interleavedOrder(ds.labels, 3, subset)), [0, 3, 8, 2, 5, 6]);
+  const copiedThenInterleaved = interleaveClasses(selectIndices(ds, subset));
+  assert.deepEqual(Array.from(selectIndices(ds, interleavedOrder(ds.labels, 3, subset)).images), Array.from(copiedThenInterleaved.images));
+  assert.deepEqual(Array.from(interleavedOrder(ds.labels, 3)), [0, 3, 7, 1, 4, 8, 2, 5, 6], 'no indices: every image');
+});
+
+test('splitIndices gives the images of splitDataset\'s parts without copying them', () => {
+  const ds = labelled([...new Array(10).fill(0), ...new Array(20).fill(1), 2]);
+  const indices = splitIndices(ds, 0.2, 7);
+  const parts = splitDataset(ds, 0.2, 7);
+  assert.deepEqual(Array.from(indices.train), Array.from(parts.train.images));
+  assert.deepEqual(Array.from(indices.validation), Array.from(parts.validation.images));
 });
