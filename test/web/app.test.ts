@@ -244,12 +244,20 @@ describe('the web app in headless Chromium', { skip, timeout: 240_000 }, () => {
 
     // The trained model moves to the explorer.
     await page.locator('#train-explore').click();
-    await page.waitForFunction(
-      () => (document.querySelector('#explore-model') as HTMLSelectElement).value === 'trained' && (document.querySelector('#explore-status') as HTMLElement).dataset.accuracy !== undefined,
-      null,
-      { timeout: 60_000 },
+    // Read the accuracy in the same call that sees it is the trained model's (data-model), not a
+    // value left from the model the explorer showed before.
+    const explored = Number(
+      await (
+        await page.waitForFunction(
+          () => {
+            const status = document.querySelector('#explore-status') as HTMLElement;
+            return status.dataset.model === 'trained' && status.dataset.accuracy !== undefined ? status.dataset.accuracy : false;
+          },
+          null,
+          { timeout: 60_000 },
+        )
+      ).jsonValue(),
     );
-    const explored = Number(await page.locator('#explore-status').getAttribute('data-accuracy'));
     assert.equal(explored, testAccuracies[1], 'the explorer measures the trained model as training did');
     assert.deepEqual(problems.splice(0), []);
     await page.close();

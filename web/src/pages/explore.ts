@@ -139,6 +139,7 @@ export function setUpExplorePage(): void {
     showError(error, null);
     status.textContent = 'Loading…';
     delete status.dataset.accuracy;
+    delete status.dataset.model;
     try {
       await engineReady;
       const data = await engine.request('loadDataset', { source: { kind: 'shipped', name: datasetSelect.value as 'mnist' | 'fashion-mnist' } });
@@ -155,6 +156,7 @@ export function setUpExplorePage(): void {
           evaluation = await engine.request('evaluate', { slot });
           status.textContent = `${info.name} on the ${formatNumber(test.labels.length)} test images of this subset: ${percent(evaluation.accuracy, 2)} correct. Click a cell to see its images.`;
           status.dataset.accuracy = String(evaluation.accuracy);
+          status.dataset.model = slot;
         }
       } else {
         status.textContent = `${formatNumber(test.labels.length)} test images. Choose a model to see its predictions.`;
