@@ -76,7 +76,12 @@ async function openModelZip(spec: string): Promise<Network> {
  * or its zip), whose weights training continues from.
  */
 export async function openModelSpec(spec: string, options: { inputShape: number[]; numClasses: number; seed: number }): Promise<Network> {
-  if (zooNames().includes(spec)) return createZooModel(spec, options);
+  if (zooNames().includes(spec)) {
+    if (await pathExists(spec)) {
+      process.stderr.write(`fovea: warning: '${spec}' is a zoo model name, so this starts a fresh ${spec}; to continue from the saved model in the folder '${spec}', pass it as ./${spec}\n`);
+    }
+    return createZooModel(spec, options);
+  }
   if (spec.endsWith('.txt')) {
     if (!(await pathExists(spec))) throw new NotFoundError(`layer list file not found: ${spec}`);
     const text = new TextDecoder().decode(await getPlatform().readFile(spec));

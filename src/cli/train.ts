@@ -80,7 +80,7 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a model on a dataset, report test accuracy and save the model')
-    .option('--model <name|path>', 'zoo model name, a layer list file (*.txt, one layer per line: Conv2D(8, 3, activation=relu)), or a saved model directory / model.json / .zip to continue from', 'seed-cnn')
+    .option('--model <name|path>', 'zoo model name, a layer list file (*.txt, one layer per line: Conv2D(8, 3, activation=relu)), or a saved model directory / model.json / .zip to continue from (a zoo name wins: write ./NAME for a folder named like a zoo model)', 'seed-cnn')
     .option('--dataset <name|dir>', 'mnist, fashion-mnist, cifar10, cifar100, folder:DIR (DIR/<class>/*.png|jpg, optional train/ and test/), or a directory of IDX or CIFAR binary files', 'mnist')
     .option('--image-size <h,w[,c]>', 'folder:DIR datasets: resize and centre-crop every image to this size (default: the first image\'s size; c = 1 grey or 3 colour)', imageSizeList)
     .option('--test-split <f>', 'folder:DIR datasets without a test/ folder: fraction of each class held out as the test set (default 0.2)', openFraction)

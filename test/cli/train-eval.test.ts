@@ -3,7 +3,7 @@
  * model it saved. One training run is shared by the tests (see `before`).
  */
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { cp, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { type CliResult, makeTempDir, removeTempDirs, runCli, runFails, runJson, runOk } from './run-cli.js';
@@ -163,6 +163,18 @@ test('train --model <saved dir> continues from the saved weights (a tiny learnin
   const { json } = await runJson(['train', '--model', modelDir, ...args]);
   // A tiny learning rate barely moves the weights, so the saved model's accuracy carries over.
   assert.ok(json.test.accuracy > MIN_ACCURACY, `continued accuracy ${json.test.accuracy}`);
+});
+
+test('train --model <zoo name> with a saved folder of that name beside it warns and starts fresh; ./<name> continues from the folder', async () => {
+  const dir = await makeTempDir();
+  await cp(modelDir, join(dir, 'seed-cnn'), { recursive: true });
+  const args = ['--limit-train', '64', '--limit-test', '200', '--epochs', '1', '--batch-size', '32', '--lr', '0.0001', '--quiet', '--json'];
+  const fresh = await runJson(['train', '--model', 'seed-cnn', ...args], { cwd: dir });
+  assert.match(fresh.result.stderr, /warning: 'seed-cnn' is a zoo model name, so this starts a fresh seed-cnn; to continue from the saved model in the folder 'seed-cnn', pass it as \.\/seed-cnn/);
+  assert.ok(fresh.json.test.accuracy < MIN_ACCURACY, `fresh accuracy ${fresh.json.test.accuracy}`);
+  const continued = await runJson(['train', '--model', './seed-cnn', ...args], { cwd: dir });
+  assert.doesNotMatch(continued.result.stderr, /warning/);
+  assert.ok(continued.json.test.accuracy > MIN_ACCURACY, `continued accuracy ${continued.json.test.accuracy}`);
 });
 
 test('--json output is parseable by JSON.parse for every command that has it (no stray lines)', async () => {
