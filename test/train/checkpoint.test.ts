@@ -1,7 +1,8 @@
 /**
  * Checkpoint and resume through the API: a run interrupted after an epoch and resumed from its
  * checkpoint ends with the same weights, bit for bit, as an uninterrupted run (dropout, shuffling,
- * an augment drawing normals, AdamW moments, a cosine schedule, reduce-on-plateau state); a
+ * an augment drawing normals, AdamW moments, a cosine schedule, reduce-on-plateau state), and so
+ * does one with RMSprop (plain, or centred with momentum) or Nesterov SGD; a
  * checkpoint from another model, optimizer or batch size, or with other training settings, is
  * refused naming both sides; damaged
  * checkpoints give typed errors; a write that fails half-way leaves the previous checkpoint.
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { CheckpointError, NotFoundError } from '../../src/errors.js';
 import { saveModel } from '../../src/io/index.js';
-import { AdamW, cosineSchedule, SGD } from '../../src/optim/index.js';
+import { AdamW, cosineSchedule, inverseTimeSchedule, RMSprop, SGD } from '../../src/optim/index.js';
 import { getPlatform, setPlatform } from '../../src/platform/platform.js';
 import { type Rng, Tensor } from '../../src/tensor/index.js';
 import { CHECKPOINT_STATE_FILE, CHECKPOINT_TENSORS_FILE, type FitOptions, fit, formatAdversarialTraining, parseAdversarialSpec, readCheckpoint, ReduceLROnPlateau, restoreModelFromCheckpoint } from '../../src/train/index.js';
@@ -88,6 +89,32 @@ test('a run interrupted during epoch 3 of 4 and resumed from its checkpoint ends
   assert.equal(final.state.epochsDone, 4);
   assert.deepEqual(Object.keys(final.optimizer.tensors).sort().slice(0, 2), ['dense/bias/m', 'dense/bias/v']);
 });
+
+for (const [name, make, slots] of [
+  ['RMSprop with inverse-time decay (the Keras CIFAR recipe)', () => ({ optimizer: new RMSprop({ learningRate: 1e-3 }), schedule: inverseTimeSchedule({ decay: 0.01 }) }), ['dense/bias/square_avg']],
+  ['centred RMSprop with momentum', () => ({ optimizer: new RMSprop({ learningRate: 1e-3, momentum: 0.5, centered: true }) }), ['dense/bias/grad_avg', 'dense/bias/momentum_buffer', 'dense/bias/square_avg']],
+  ['Nesterov SGD with weight decay (the resnet20 recipe)', () => ({ optimizer: new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-4 }) }), ['dense/bias/velocity']],
+] as const) {
+  test(`${name}: a run interrupted after epoch 2 of 4 and resumed ends with bit-identical weights and restores every optimizer slot`, async () => {
+    const { train } = await mnistSlice(96);
+    const root = await tempDir();
+    const straight = smallModel(2);
+    await fit(straight, train, await options({ ...make(), callbacks: [] }));
+    const dir = join(root, 'interrupted');
+    await assert.rejects(
+      fit(smallModel(2), train, await options({ ...make(), callbacks: [], checkpointDir: dir, onEpochEnd: (logs) => { if (logs.epoch === 3) throw new Error('power cut'); } })),
+      /power cut/,
+    );
+    const saved = await readCheckpoint(dir);
+    assert.deepEqual(Object.keys(saved.optimizer.tensors).filter((k) => k.startsWith('dense/bias/')).sort(), [...slots]);
+    const resumed = smallModel(99);
+    await fit(resumed, train, await options({ ...make(), callbacks: [], resumeFrom: dir }));
+    const a = weightsOf(straight);
+    const b = weightsOf(resumed);
+    a.forEach((w, i) => assert.ok(w.every((v, j) => Object.is(v, b[i][j])), `parameter ${i} differs`));
+    assert.deepEqual(resumed.history, straight.history);
+  });
+}
 
 test('resuming a finished run trains nothing more and returns its logs; asking for more epochs continues it', async () => {
   const { train } = await mnistSlice(64);
