@@ -14,7 +14,7 @@ import { Dense, Flatten, type Network, Sequential } from '../../src/nn/index.js'
 import { Adam } from '../../src/optim/index.js';
 import { Rng, tensor } from '../../src/tensor/index.js';
 import { adversarialTrainingBatch, checkAdversarialTraining, fgsm, fit, formatAdversarialTraining, parseAdversarialSpec } from '../../src/train/index.js';
-import { mnistSlice, weightsOf } from './small-model.js';
+import { assertSameWeights, mnistSlice, weightsOf } from './small-model.js';
 
 /** Flatten → Dense 16 ReLU → Dense 10 softmax: no dropout, so runs can be compared weight for weight. */
 function plainModel(seed = 0): Network {
@@ -104,7 +104,7 @@ test('PGD adversarial training with a random start is reproducible from the seed
     };
     const a = await run(join(dir, 'ckpt'));
     const b = await run();
-    a.forEach((w, i) => assert.ok(w.every((v, j) => Object.is(v, b[i][j])), `parameter ${i} differs between identical runs`));
+    assertSameWeights(a, b, 'differs between identical runs');
     const modelJson = JSON.parse(await readFile(join(dir, 'ckpt', 'model.json'), 'utf8'));
     assert.equal(modelJson.training.adversarial, 'pgd:0.1,steps=2,step=0.125,random-start,replace');
   } finally {

@@ -21,7 +21,7 @@ import { type Rng, Tensor } from '../../src/tensor/index.js';
 import { CHECKPOINT_STATE_FILE, CHECKPOINT_TENSORS_FILE, type FitOptions, fit, formatAdversarialTraining, parseAdversarialSpec, readCheckpoint, ReduceLROnPlateau, restoreModelFromCheckpoint } from '../../src/train/index.js';
 import { parseAugmentSpec } from '../../src/data/augment/index.js';
 import { createZooModel } from '../../src/models/index.js';
-import { mnistSlice, smallModel, weightsOf } from './small-model.js';
+import { assertSameWeights, mnistSlice, smallModel, weightsOf } from './small-model.js';
 
 const roots: string[] = [];
 after(() => Promise.all(roots.map((d) => rm(d, { recursive: true, force: true }))));
@@ -82,7 +82,7 @@ test('a run interrupted during epoch 3 of 4 and resumed from its checkpoint ends
   const resumedLogs = await fit(resumed, train, await options({ checkpointDir: dir, resumeFrom: dir }));
   const a = weightsOf(straight);
   const b = weightsOf(resumed);
-  a.forEach((w, i) => assert.ok(w.every((v, j) => Object.is(v, b[i][j])), `parameter ${i} differs`));
+  assertSameWeights(a, b);
   assert.deepEqual(resumed.history, straight.history);
   assert.deepEqual(resumedLogs.map((l) => [l.epoch, l.loss, l.valLoss, l.learningRate]), straightLogs.map((l) => [l.epoch, l.loss, l.valLoss, l.learningRate]));
   const final = await readCheckpoint(dir);
@@ -111,7 +111,7 @@ for (const [name, make, slots] of [
     await fit(resumed, train, await options({ ...make(), callbacks: [], resumeFrom: dir }));
     const a = weightsOf(straight);
     const b = weightsOf(resumed);
-    a.forEach((w, i) => assert.ok(w.every((v, j) => Object.is(v, b[i][j])), `parameter ${i} differs`));
+    assertSameWeights(a, b);
     assert.deepEqual(resumed.history, straight.history);
   });
 }

@@ -6,6 +6,7 @@ import { NumericalError, ShapeError, ArgumentError } from '../../src/errors.js';
 import { createZooModel } from '../../src/models/index.js';
 import { Adam, SGD } from '../../src/optim/index.js';
 import { evaluate, fit, formatProgressLine, predict, ProgressBar } from '../../src/train/index.js';
+import { assertSameWeights, weightsOf } from './small-model.js';
 
 let train: ImageDataset;
 let test_: ImageDataset;
@@ -15,10 +16,6 @@ before(async () => {
   train = mnist.train;
   test_ = mnist.test;
 });
-
-function weightsOf(model: ReturnType<typeof createZooModel>): Float32Array[] {
-  return model.parameters().map((p) => Float32Array.from(p.value.data));
-}
 
 test('seed-cnn trained on 4,000 real MNIST images for one epoch reaches at least 85% on 1,000 test images', async () => {
   const model = createZooModel('seed-cnn', { seed: 1 });
@@ -44,7 +41,7 @@ test('the same seed gives bit-identical weights after a short run (with dropout)
   const a = await run(7);
   const b = await run(7);
   const c = await run(8);
-  a.forEach((w, i) => assert.ok(w.every((v, j) => Object.is(v, b[i][j])), `parameter ${i} differs between identical runs`));
+  assertSameWeights(a, b, 'differs between identical runs');
   assert.ok(a.some((w, i) => w.some((v, j) => v !== c[i][j])));
 });
 
