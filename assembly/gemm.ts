@@ -91,7 +91,7 @@ function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, mr: i32,
 
 // The same tile, reading A straight from four rows of a row-major matrix (no packing):
 // for the tall, thin products of convolutions, packing A would copy it once more for nothing.
-function microKernelRowsA(a: usize, lda: usize, mr: i32, bp: usize, kc: i32, c: usize, ldc: i32, nr: i32, add: bool, scratch: usize): void {
+export function microKernelRowsA(a: usize, lda: usize, mr: i32, bp: usize, kc: i32, c: usize, ldc: i32, nr: i32, add: bool, scratch: usize): void {
   const a0 = a;
   const a1 = mr > 1 ? a + lda : a0;
   const a2 = mr > 2 ? a + 2 * lda : a0;

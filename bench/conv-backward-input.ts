@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { directConvOptions, usesDirectBackwardInput } from '../src/backend/wasm/conv-direct.js';
 import { createWasmBackend, WASM_KERNELS_URL } from '../src/backend/wasm/index.js';
+import { winogradOptions } from '../src/backend/wasm/winograd.js';
 import { instantiateKernels } from '../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../src/ops/conv.js';
 import type { Padding } from '../src/tensor/index.js';
@@ -22,6 +23,8 @@ const { values: flags } = parseArgs({ strict: true, options: { threads: { type: 
 const threads = Number(flags.threads);
 if (!(Number.isInteger(threads) && threads > 0)) throw new Error(`--threads needs a positive integer, got '${flags.threads}'`);
 const backend = await createWasmBackend({ threads });
+// The Winograd kernel would take most of these layers first; bench/winograd.ts measures it.
+winogradOptions.enabled = false;
 /** The per-thread workspace the backend's kernels have (what usesDirectBackwardInput is given). */
 const WORKSPACE_BYTES = await (async () => {
   const module = await WebAssembly.compile(readFileSync(WASM_KERNELS_URL));

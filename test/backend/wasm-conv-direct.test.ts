@@ -14,6 +14,7 @@ import type { Backend, Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
 import { backwardInputAsConv, DIRECT_FILTER_CHUNK, directConvOptions, directConvWorkspaceBytes, flipFilterForBackward, usesDirectBackwardInput, usesDirectConv } from '../../src/backend/wasm/conv-direct.js';
 import { createWasmBackend, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
+import { winogradOptions } from '../../src/backend/wasm/winograd.js';
 import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
 import { Rng } from '../../src/tensor/index.js';
@@ -30,6 +31,10 @@ import {
   randomArray,
   randomPadding,
 } from '../helpers/random-configs.js';
+
+// 3×3 stride-1 convolutions with enough channels go to the Winograd kernel first; this file checks
+// the direct kernels, so it turns that one off (test/backend/wasm-winograd.test.ts checks it).
+winogradOptions.enabled = false;
 
 const js = createJsBackend('float32');
 const one = await createWasmBackend({ threads: 1 });

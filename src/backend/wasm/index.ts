@@ -7,6 +7,7 @@ import { wasmBatchMatmul } from './batch-matmul.js';
 import { wasmBatchNorm } from './batchnorm.js';
 import type { WasmContext } from './context.js';
 import { wasmDirectConv } from './conv-direct.js';
+import { wasmWinograd } from './winograd.js';
 import { wasmGroupedConv } from './grouped-conv.js';
 import { MAX_PAGES, WasmHeap } from './heap.js';
 import type { WasmKernels } from './kernels.js';
@@ -118,6 +119,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
   const context: WasmContext = { k, heap, pool, alloc, output, input, temporaries, gemm, im2col };
   const grouped = wasmGroupedConv(context);
   const direct = wasmDirectConv(context);
+  const winograd = wasmWinograd(context);
 
   return {
     name: 'wasm',
@@ -143,6 +145,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     gemm: (a, b, m, n, kk, transA, transB) => gemm(a, b, m, n, kk, transA, transB),
     conv2d(x, w, i) {
       if ((i.groups ?? 1) > 1) return grouped.conv2d(x, w, i);
+      if (winograd.applies(i)) return winograd.conv2d(x, w, i);
       if (direct.applies(i)) return direct.conv2d(x, w, i);
       const y = output(i.batch * i.outH * i.outW * i.outC);
       temporaries(() => gemm(im2col(x, i), w, i.batch * i.outH * i.outW, i.outC, i.kH * i.kW * i.inC, false, false, y));
@@ -150,7 +153,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     },
     conv2dBackwardInput(dy, w, i) {
       if ((i.groups ?? 1) > 1) return grouped.conv2dBackwardInput(dy, w, i);
-      const asConv = direct.conv2dBackwardInput(dy, w, i);
+      const asConv = winograd.conv2dBackwardInput(dy, w, i) ?? direct.conv2dBackwardInput(dy, w, i);
       if (asConv) return asConv;
       const dx = output(i.batch * i.inH * i.inW * i.inC);
       temporaries(() => {

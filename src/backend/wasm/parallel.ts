@@ -37,6 +37,7 @@ export const PARALLEL_KERNELS = [
   { name: 'depthwiseConv2dBackwardInput', range: 18 },
   { name: 'depthwiseConv2dBackwardFilter', range: 18 },
   { name: 'copyColumns', range: 7 },
+  { name: 'winogradConv', range: 13, workspace: 15 },
 ] as const satisfies readonly { name: keyof WasmKernels; range: number; workspace?: number }[];
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number]['name'];

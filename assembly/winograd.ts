@@ -1,0 +1,199 @@
+// Winograd convolution F(2×2, 3×3) (Lavin & Gray 2016) for 3×3, stride-1, undilated
+// convolutions on NHWC images: each 2×2 block of outputs ("tile") costs 16 products per input ×
+// output channel pair instead of 36. Per tile and channel, the 4×4 input patch d becomes
+// V = Bᵀ·d·B, the 3×3 filter g becomes U = G·g·Gᵀ (done once in JavaScript), the 16 positions ξ of
+// V and U meet in 16 small matrix products M[ξ] = V[ξ]·U[ξ] over the input channels, and the
+// output tile is Y = Aᵀ·M·A. Threads take ranges of tiles; within a range, blocks of tiles are
+// transformed, multiplied and written back while they are in cache. Every output is computed by
+// one call in a fixed order, so results do not depend on how tiles are split between threads.
+//
+// Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], Aᵀ = [1 1 1 0; 0 1 −1 −1].
+
+import { microKernelRowsA } from './gemm';
+
+// Bytes between the 16 planes of a block beyond the plane itself: without it the planes lie a
+// power of two apart for the usual channel counts, and the 16 streams that every tile reads or
+// writes fall into the same few cache sets.
+const PLANE_PAD: i32 = 64;
+
+/** Bytes of per-thread workspace a block of `tiles` tiles needs (V and M blocks, then a spill area). */
+export function winogradWorkspaceBytes(tiles: i32, inC: i32, outC: i32): i32 {
+  return 16 * (tiles * (inC + outC) * 4 + 2 * PLANE_PAD) + 128;
+}
+
+// The four columns of Bᵀ·d for one column of d (rows r0..r3), as in the header.
+// @ts-ignore: decorator
+@inline
+function storeInputTile(
+  d00: v128, d01: v128, d02: v128, d03: v128,
+  d10: v128, d11: v128, d12: v128, d13: v128,
+  d20: v128, d21: v128, d22: v128, d23: v128,
+  d30: v128, d31: v128, d32: v128, d33: v128,
+  dst: usize, stride: usize,
+): void {
+  // Rows: t = Bᵀ·d.
+  const t00 = f32x4.sub(d00, d20), t01 = f32x4.sub(d01, d21), t02 = f32x4.sub(d02, d22), t03 = f32x4.sub(d03, d23);
+  const t10 = f32x4.add(d10, d20), t11 = f32x4.add(d11, d21), t12 = f32x4.add(d12, d22), t13 = f32x4.add(d13, d23);
+  const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11), t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
+  const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31), t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
+  // Columns: V = t·B, position ξ = 4·row + column, each ξ `stride` bytes apart.
+  let p = dst;
+  v128.store(p, f32x4.sub(t00, t02)); p += stride;
+  v128.store(p, f32x4.add(t01, t02)); p += stride;
+  v128.store(p, f32x4.sub(t02, t01)); p += stride;
+  v128.store(p, f32x4.sub(t01, t03)); p += stride;
+  v128.store(p, f32x4.sub(t10, t12)); p += stride;
+  v128.store(p, f32x4.add(t11, t12)); p += stride;
+  v128.store(p, f32x4.sub(t12, t11)); p += stride;
+  v128.store(p, f32x4.sub(t11, t13)); p += stride;
+  v128.store(p, f32x4.sub(t20, t22)); p += stride;
+  v128.store(p, f32x4.add(t21, t22)); p += stride;
+  v128.store(p, f32x4.sub(t22, t21)); p += stride;
+  v128.store(p, f32x4.sub(t21, t23)); p += stride;
+  v128.store(p, f32x4.sub(t30, t32)); p += stride;
+  v128.store(p, f32x4.add(t31, t32)); p += stride;
+  v128.store(p, f32x4.sub(t32, t31)); p += stride;
+  v128.store(p, f32x4.sub(t31, t33));
+}
+
+// Four channels of input pixel (ih, iw), or zeros outside the image.
+// @ts-ignore: decorator
+@inline
+function pixelOrZero(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes: usize, pixelBytes: usize): v128 {
+  return ih >= 0 && ih < inH && iw >= 0 && iw < inW ? v128.load(img + <usize>ih * rowBytes + <usize>iw * pixelBytes) : f32x4.splat(0);
+}
+
+/**
+ * Output tiles [start, end) of y = x ⊛ w for a 3×3, stride-1, undilated convolution. Tiles are
+ * numbered (n, tileRow, tileCol) over ceil(outH/2) × ceil(outW/2) tiles per image. `u` holds the
+ * transformed filter, packed for the gemm micro-kernel: for each ξ, slivers of 8 output channels,
+ * input-channel-major (ceil(outC/8)·8 columns, zero-padded). inC and outC must be multiples of 4,
+ * inC at most 256 (one gemm depth block); `work` holds winogradWorkspaceBytes(block, inC, outC).
+ */
+export function winogradConv(
+  x: usize, u: usize, batch: i32, inH: i32, inW: i32, inC: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, outC: i32, block: i32,
+  y: usize, start: i32, end: i32, work: usize,
+): void {
+  if (start >= end) return;
+  const tilesW = (outW + 1) >> 1;
+  const tilesPerImage = ((outH + 1) >> 1) * tilesW;
+  const pixelBytes = <usize>inC * 4;
+  const rowBytes = <usize>inW * pixelBytes;
+  const imageBytes = <usize>inH * rowBytes;
+  const outPixelBytes = <usize>outC * 4;
+  const outRowBytes = <usize>outW * outPixelBytes;
+  const outImageBytes = <usize>outH * outRowBytes;
+  const vStride = <usize>(block * inC * 4 + PLANE_PAD);
+  const mStride = <usize>(block * outC * 4 + PLANE_PAD);
+  const vBlock = work;
+  const mBlock = work + 16 * vStride;
+  const scratch = mBlock + 16 * mStride;
+  const uStride = <usize>(inC * ((outC + 7) & ~7)) * 4;
+
+  for (let t0 = start; t0 < end; t0 += block) {
+    const nt = min(block, end - t0);
+
+    // 1. Input transform: V[ξ][tile][channel].
+    for (let tt = 0; tt < nt; tt++) {
+      const t = t0 + tt;
+      const n = t / tilesPerImage;
+      const rem = t - n * tilesPerImage;
+      const th = rem / tilesW;
+      const tw = rem - th * tilesW;
+      const ih = 2 * th - padTop;
+      const iw = 2 * tw - padLeft;
+      const img = x + <usize>n * imageBytes;
+      const dst0 = vBlock + <usize>(tt * inC) * 4;
+      if (ih >= 0 && ih + 4 <= inH && iw >= 0 && iw + 4 <= inW) {
+        let p0 = img + <usize>ih * rowBytes + <usize>iw * pixelBytes;
+        for (let c: usize = 0, cEnd = pixelBytes; c < cEnd; c += 16) {
+          const r0 = p0 + c, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+          storeInputTile(
+            v128.load(r0), v128.load(r0 + pixelBytes), v128.load(r0 + 2 * pixelBytes), v128.load(r0 + 3 * pixelBytes),
+            v128.load(r1), v128.load(r1 + pixelBytes), v128.load(r1 + 2 * pixelBytes), v128.load(r1 + 3 * pixelBytes),
+            v128.load(r2), v128.load(r2 + pixelBytes), v128.load(r2 + 2 * pixelBytes), v128.load(r2 + 3 * pixelBytes),
+            v128.load(r3), v128.load(r3 + pixelBytes), v128.load(r3 + 2 * pixelBytes), v128.load(r3 + 3 * pixelBytes),
+            dst0 + c, vStride,
+          );
+        }
+      } else {
+        for (let c: usize = 0, cEnd = pixelBytes; c < cEnd; c += 16) {
+          const b = img + c;
+          storeInputTile(
+            pixelOrZero(b, ih, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 1, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 3, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 1, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 1, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 1, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 3, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 2, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 1, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 2, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 3, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 3, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 1, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 3, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 3, inH, inW, rowBytes, pixelBytes),
+            dst0 + c, vStride,
+          );
+        }
+      }
+    }
+
+    // 2. The 16 products M[ξ] = V[ξ]·U[ξ], 4×8 tiles of each, the filter sliver held in cache.
+    for (let xi = 0; xi < 16; xi++) {
+      const a = vBlock + <usize>xi * vStride;
+      const c = mBlock + <usize>xi * mStride;
+      const ub = u + <usize>xi * uStride;
+      for (let jr = 0; jr < outC; jr += 8) {
+        const nr = min(8, outC - jr);
+        const bp = ub + <usize>(jr * inC) * 4;
+        for (let ir = 0; ir < nt; ir += 4) {
+          microKernelRowsA(a + <usize>(ir * inC) * 4, pixelBytes, min(4, nt - ir), bp, inC, c + <usize>(ir * outC + jr) * 4, outC, nr, false, scratch);
+        }
+      }
+    }
+
+    // 3. Output transform Y = Aᵀ·M·A, written where the tile lies inside the output.
+    for (let tt = 0; tt < nt; tt++) {
+      const t = t0 + tt;
+      const n = t / tilesPerImage;
+      const rem = t - n * tilesPerImage;
+      const th = rem / tilesW;
+      const tw = rem - th * tilesW;
+      const oh = 2 * th;
+      const ow = 2 * tw;
+      const down = oh + 1 < outH;
+      const right = ow + 1 < outW;
+      const out = y + <usize>n * outImageBytes + <usize>oh * outRowBytes + <usize>ow * outPixelBytes;
+      const src0 = mBlock + <usize>(tt * outC) * 4;
+      for (let c: usize = 0, cEnd = outPixelBytes; c < cEnd; c += 16) {
+        let p = src0 + c;
+        const m00 = v128.load(p); p += mStride;
+        const m01 = v128.load(p); p += mStride;
+        const m02 = v128.load(p); p += mStride;
+        const m03 = v128.load(p); p += mStride;
+        const m10 = v128.load(p); p += mStride;
+        const m11 = v128.load(p); p += mStride;
+        const m12 = v128.load(p); p += mStride;
+        const m13 = v128.load(p); p += mStride;
+        const m20 = v128.load(p); p += mStride;
+        const m21 = v128.load(p); p += mStride;
+        const m22 = v128.load(p); p += mStride;
+        const m23 = v128.load(p); p += mStride;
+        const m30 = v128.load(p); p += mStride;
+        const m31 = v128.load(p); p += mStride;
+        const m32 = v128.load(p); p += mStride;
+        const m33 = v128.load(p);
+        // Rows: s = Aᵀ·M.
+        const s00 = f32x4.add(f32x4.add(m00, m10), m20), s01 = f32x4.add(f32x4.add(m01, m11), m21);
+        const s02 = f32x4.add(f32x4.add(m02, m12), m22), s03 = f32x4.add(f32x4.add(m03, m13), m23);
+        const s10 = f32x4.sub(f32x4.sub(m10, m20), m30), s11 = f32x4.sub(f32x4.sub(m11, m21), m31);
+        const s12 = f32x4.sub(f32x4.sub(m12, m22), m32), s13 = f32x4.sub(f32x4.sub(m13, m23), m33);
+        // Columns: Y = s·A.
+        const o = out + c;
+        v128.store(o, f32x4.add(f32x4.add(s00, s01), s02));
+        if (right) v128.store(o + outPixelBytes, f32x4.sub(f32x4.sub(s01, s02), s03));
+        if (down) {
+          v128.store(o + outRowBytes, f32x4.add(f32x4.add(s10, s11), s12));
+          if (right) v128.store(o + outRowBytes + outPixelBytes, f32x4.sub(f32x4.sub(s11, s12), s13));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import type { TensorData } from '../../tensor/index.js';
+import type { Conv2DInfo } from '../backend.js';
+import { backwardInputAsConv, flipFilterForBackward } from './conv-direct.js';
+import { perPart, type WasmContext } from './context.js';
+
+/**
+ * Winograd convolution F(2×2, 3×3) on the wasm backend (assembly/winograd.ts): 3×3, stride-1,
+ * undilated convolutions with 16 products per 2×2 output tile and channel pair instead of 36.
+ * It also computes dX of such convolutions (dY convolved with the turned filter, as
+ * conv-direct.ts does). `enabled` (default true) sends them there; tests and benchmarks turn it
+ * off to compare with the direct and im2col kernels. `blockBytes`: how much of a thread's cache
+ * the transformed input and product blocks of one batch of tiles may take.
+ */
+export const winogradOptions = { enabled: true, blockBytes: 256 * 1024, minChannelProduct: 128 };
+
+/** The gemm micro-kernel's sliver width (NR in assembly/gemm.ts) and the deepest product it takes in one pass (KC). */
+const NR = 8;
+const MAX_IN_CHANNELS = 256;
+
+/** Tiles per block for these channel counts: V and M blocks within blockBytes, a multiple of 4, at least 4. */
+export function winogradBlockTiles(inC: number, outC: number): number {
+  return Math.max(4, Math.floor(winogradOptions.blockBytes / (64 * (inC + outC)) / 4) * 4);
+}
+
+/** Bytes of per-thread workspace the kernel needs (mirrors winogradWorkspaceBytes in assembly/winograd.ts). */
+export function winogradWorkspaceBytes(i: Conv2DInfo): number {
+  return 16 * (winogradBlockTiles(i.inC, i.outC) * (i.inC + i.outC) * 4 + 2 * 64) + 128;
+}
+
+/**
+ * Whether the Winograd kernel computes convolution `i`: one group, a 3×3 kernel, stride 1, no
+ * dilation, input and output channels multiples of 4 (one SIMD vector) with at most 256 inputs,
+ * at least `minChannelProduct` input × output channels, and a block that fits the per-thread
+ * workspace. Measured per layer shape against the direct kernel (bench/winograd.ts, 1 thread):
+ * 1.3–1.6× faster from 16 → 32 channels up to 256 → 256, 0.95× at 16 → 16 and 0.7× at 8 → 8,
+ * where the products over so few input channels are too short to pay for the transforms.
+ */
+export function usesWinograd(i: Conv2DInfo, workspaceBytes: number): boolean {
+  return (
+    winogradOptions.enabled &&
+    (i.groups ?? 1) === 1 &&
+    i.kH === 3 &&
+    i.kW === 3 &&
+    i.strideH === 1 &&
+    i.strideW === 1 &&
+    i.dilationH === 1 &&
+    i.dilationW === 1 &&
+    i.inC % 4 === 0 &&
+    i.outC % 4 === 0 &&
+    i.inC >= 4 &&
+    i.inC * i.outC >= winogradOptions.minChannelProduct &&
+    i.inC <= MAX_IN_CHANNELS &&
+    winogradWorkspaceBytes(i) <= workspaceBytes
+  );
+}
+
+/**
+ * The filter [3, 3, inC, outC] transformed to U = G·g·Gᵀ for every channel pair, G = [1 0 0;
+ * ½ ½ ½; ½ −½ ½; 0 0 1], into `out` in the layout the kernel multiplies by: for each of the 16
+ * positions ξ, slivers of 8 output channels, input-channel-major, zero past outC.
+ */
+export function winogradFilter(w: TensorData, inC: number, outC: number, out: Float32Array): Float32Array {
+  const padded = Math.ceil(outC / NR) * NR;
+  const xiStride = inC * padded;
+  out.fill(0, 0, 16 * xiStride);
+  const tap = (r: number, s: number) => (r * 3 + s) * inC * outC;
+  const gg = new Float64Array(12);
+  for (let ci = 0; ci < inC; ci++) {
+    for (let co = 0; co < outC; co++) {
+      const at = ci * outC + co;
+      // Rows of G·g (4 × 3).
+      for (let s = 0; s < 3; s++) {
+        const g0 = w[tap(0, s) + at];
+        const g1 = w[tap(1, s) + at];
+        const g2 = w[tap(2, s) + at];
+        gg[s] = g0;
+        gg[3 + s] = 0.5 * (g0 + g1 + g2);
+        gg[6 + s] = 0.5 * (g0 - g1 + g2);
+        gg[9 + s] = g2;
+      }
+      const sliver = co - (co % NR);
+      const base = sliver * inC + ci * NR + (co - sliver);
+      for (let a = 0; a < 4; a++) {
+        const q0 = gg[3 * a];
+        const q1 = gg[3 * a + 1];
+        const q2 = gg[3 * a + 2];
+        const row = base + 4 * a * xiStride;
+        out[row] = q0;
+        out[row + xiStride] = 0.5 * (q0 + q1 + q2);
+        out[row + 2 * xiStride] = 0.5 * (q0 - q1 + q2);
+        out[row + 3 * xiStride] = q2;
+      }
+    }
+  }
+  return out;
+}
+
+export interface WinogradKernels {
+  /** usesWinograd with this backend's workspace size. */
+  applies(info: Conv2DInfo): boolean;
+  /** y = x ⊛ w. */
+  conv2d(x: TensorData, w: TensorData, info: Conv2DInfo): Float32Array;
+  /** dX of convolution `info` as the Winograd kernel on dY with the turned filter; null when that does not apply. */
+  conv2dBackwardInput(dy: TensorData, w: TensorData, info: Conv2DInfo): Float32Array | null;
+}
+
+export function wasmWinograd(ctx: WasmContext): WinogradKernels {
+  const { k, pool, input, output, temporaries } = ctx;
+  const workspaceBytes = k.gemmWorkspaceBytes();
+
+  function run(x: TensorData, u: Float32Array, i: Conv2DInfo, y: Float32Array): void {
+    const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
+    const block = winogradBlockTiles(i.inC, i.outC);
+    const args = [input(x), u.byteOffset, i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, block, y.byteOffset, 0, tiles, 0];
+    pool.run('winogradConv', args, tiles, 1, perPart(16 * i.inC * i.outC));
+  }
+
+  const transformed = (w: TensorData, inC: number, outC: number) => winogradFilter(w, inC, outC, output(16 * inC * Math.ceil(outC / NR) * NR));
+
+  return {
+    applies: (i) => usesWinograd(i, workspaceBytes),
+    conv2d(x, w, i) {
+      const y = output(i.batch * i.outH * i.outW * i.outC);
+      temporaries(() => run(x, transformed(w, i.inC, i.outC), i, y));
+      return y;
+    },
+    conv2dBackwardInput(dy, w, i) {
+      const t = backwardInputAsConv(i);
+      if (!t || !usesWinograd(t, workspaceBytes)) return null;
+      const dx = output(i.batch * i.inH * i.inW * i.inC);
+      temporaries(() => run(dy, transformed(flipFilterForBackward(w, i, output(w.length)), t.inC, t.outC), t, dx));
+      return dx;
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * The wasm backend's Winograd F(2×2, 3×3) kernel (assembly/winograd.ts), taken by conv2d and
+ * conv2dBackwardInput for 3×3 stride-1 convolutions with enough channels: the filter transform
+ * against G·g·Gᵀ written out, the kernel against the JS reference on random geometries (every
+ * padding kind, odd and even sizes, channel counts around the 8-wide slivers, blocks of tiles
+ * split across threads), bit for bit across thread counts, and the dispatch rule.
+ */
+import '../../src/platform/node.js';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, test } from 'node:test';
+import type { Conv2DInfo } from '../../src/backend/backend.js';
+import { createJsBackend } from '../../src/backend/index.js';
+import { createWasmBackend, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
+import { usesWinograd, winogradBlockTiles, winogradFilter, winogradOptions } from '../../src/backend/wasm/winograd.js';
+import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
+import { conv2dInfo } from '../../src/ops/conv.js';
+import { Rng } from '../../src/tensor/index.js';
+import { assertCloseToScale, assertSameBits, between, type ConvConfig, describeConv, fixedConv, type PaddingKind, paddingKinds, pick, randomArray, randomPadding } from '../helpers/random-configs.js';
+
+const js = createJsBackend('float32');
+const one = await createWasmBackend({ threads: 1 });
+const two = await createWasmBackend({ threads: 2 });
+const three = await createWasmBackend({ threads: 3 });
+const workspaceBytes = await (async () => {
+  const module = await WebAssembly.compile(readFileSync(WASM_KERNELS_URL));
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+  return (await instantiateKernels(module, memory)).gemmWorkspaceBytes();
+})();
+
+/** The transforms add and subtract up to 16 terms before and after the sums: a little looser than the direct kernels' 1e-5. */
+const TOLERANCE = 2e-5;
+
+/** A random geometry the kernel takes: 3×3, stride 1, channels multiples of 4 (4–72), sides 1–13, batch 1–3. */
+function randomWinogradConv(rng: Rng, kind: PaddingKind): ConvConfig {
+  for (;;) {
+    const inC = 4 * (rng.uniform() < 0.3 ? pick(rng, [2, 4, 8, 16]) : between(rng, 1, 18));
+    const outC = 4 * (rng.uniform() < 0.3 ? pick(rng, [1, 2, 3, 4, 16]) : between(rng, 1, 18));
+    const xShape: [number, number, number, number] = [between(rng, 1, 3), between(rng, 1, 13), between(rng, 1, 13), inC];
+    try {
+      const c = fixedConv(xShape, [3, 3, inC, outC], [1, 1], [1, 1], randomPadding(rng, kind, 3));
+      if (usesWinograd(c.info, workspaceBytes)) return c;
+    } catch {
+      // Output size below 1: draw again.
+    }
+  }
+}
+
+function dataFor(rng: Rng, info: Conv2DInfo) {
+  return {
+    x: randomArray(rng, info.batch * info.inH * info.inW * info.inC),
+    w: randomArray(rng, 9 * info.inC * info.outC),
+    dy: randomArray(rng, info.batch * info.outH * info.outW * info.outC),
+  };
+}
+
+describe('wasm Winograd F(2×2, 3×3) convolution', () => {
+  test('the filter transform is G·g·Gᵀ for every channel pair, packed in slivers of 8 output channels, zero past outC', () => {
+    const inC = 3;
+    const outC = 5;
+    const rng = new Rng(7);
+    const w = randomArray(rng, 9 * inC * outC);
+    const u = winogradFilter(w, inC, outC, new Float32Array(16 * inC * 8).fill(NaN));
+    const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
+    for (let ci = 0; ci < inC; ci++) {
+      for (let co = 0; co < 8; co++) {
+        for (let a = 0; a < 4; a++) {
+          for (let b = 0; b < 4; b++) {
+            let expected = 0;
+            if (co < outC) for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) expected += G[a][r] * w[((r * 3 + s) * inC + ci) * outC + co] * G[b][s];
+            const got = u[(4 * a + b) * inC * 8 + ci * 8 + co];
+            assert.ok(Math.abs(got - expected) <= 1e-6, `U[ξ=${4 * a + b}][${ci}][${co}] = ${got}, expected ${expected}`);
+          }
+        }
+      }
+    }
+  });
+
+  for (const kind of paddingKinds) {
+    test(`30 random geometries with padding '${kind}': y and dX as js computes them, the same bits on 1, 2 and 3 threads`, () => {
+      const rng = new Rng(kind.length * 101);
+      for (let n = 0; n < 30; n++) {
+        const c = randomWinogradConv(rng, kind);
+        const { info } = c;
+        const d = dataFor(rng, info);
+        const what = describeConv(c);
+        const y = one.scope(() => Float32Array.from(one.conv2d(d.x, d.w, info)));
+        assertCloseToScale(y, js.conv2d(d.x, d.w, info), TOLERANCE, `conv2d ${what}`);
+        for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2d(d.x, d.w, info))), y, `conv2d ${what}, ${b.threads} threads vs 1`);
+        const dx = one.scope(() => Float32Array.from(one.conv2dBackwardInput(d.dy, d.w, info)));
+        assertCloseToScale(dx, js.conv2dBackwardInput(d.dy, d.w, info), TOLERANCE, `conv2dBackwardInput ${what}`);
+        for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2dBackwardInput(d.dy, d.w, info))), dx, `conv2dBackwardInput ${what}, ${b.threads} threads vs 1`);
+      }
+    });
+  }
+
+  test('a batch of more tiles than one block (resnet20 16 → 16 at 32×32 and 64 → 64 at 8×8, batch 8), and the kernel really runs: its bits differ from the direct kernel', () => {
+    const rng = new Rng(3);
+    for (const [h, ch] of [[32, 16], [8, 64]]) {
+      const info = conv2dInfo([8, h, h, ch], [3, 3, ch, ch], { padding: 'same' });
+      assert.ok(8 * (h / 2) ** 2 > 2 * winogradBlockTiles(ch, ch), 'several blocks per thread');
+      const d = dataFor(rng, info);
+      const y = Float32Array.from(two.scope(() => two.conv2d(d.x, d.w, info)));
+      assertCloseToScale(y, js.conv2d(d.x, d.w, info), TOLERANCE, `conv2d ${h}×${h}×${ch}`);
+      winogradOptions.enabled = false;
+      try {
+        const direct = Float32Array.from(two.scope(() => two.conv2d(d.x, d.w, info)));
+        assert.ok(direct.some((v, i) => !Object.is(v, y[i])), 'the Winograd and direct results are not the same bits, so conv2d took the Winograd kernel');
+      } finally {
+        winogradOptions.enabled = true;
+      }
+    }
+  });
+
+  test('dispatch: only 3×3, stride 1, undilated, one group, channels multiples of 4, at most 256 inputs, and enough channel pairs', () => {
+    const takes = (x: [number, number, number, number], w: [number, number, number, number], options: Parameters<typeof conv2dInfo>[2] = {}) => usesWinograd(conv2dInfo(x, w, options), workspaceBytes);
+    assert.equal(takes([1, 8, 8, 16], [3, 3, 16, 16], { padding: 'same' }), true, '16 → 16');
+    assert.equal(takes([1, 8, 8, 16], [3, 3, 16, 16], { strides: 2 }), false, 'stride 2');
+    assert.equal(takes([1, 8, 8, 16], [3, 3, 16, 16], { dilation: 2 }), false, 'dilation 2');
+    assert.equal(takes([1, 8, 8, 16], [5, 5, 16, 16]), false, '5×5');
+    assert.equal(takes([1, 8, 8, 18], [3, 3, 18, 16]), false, '18 input channels');
+    assert.equal(takes([1, 8, 8, 16], [3, 3, 16, 10]), false, '10 output channels');
+    assert.equal(takes([1, 8, 8, 8], [3, 3, 8, 8]), false, '8 → 8: too few channel pairs to pay for the transforms');
+    assert.equal(takes([1, 4, 4, 260], [3, 3, 260, 8]), false, '260 input channels: deeper than one gemm block');
+    assert.equal(usesWinograd({ ...conv2dInfo([1, 8, 8, 16], [3, 3, 16, 16]), groups: 2 }, workspaceBytes), false, 'groups');
+    winogradOptions.enabled = false;
+    try {
+      assert.equal(takes([1, 8, 8, 16], [3, 3, 16, 16]), false, 'turned off');
+    } finally {
+      winogradOptions.enabled = true;
+    }
+  });
+});
