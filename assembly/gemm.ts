@@ -63,7 +63,7 @@ function packB(b: usize, rsB: i32, csB: i32, p0: i32, kc: i32, j0: i32, nc: i32,
 
 // 4×8 tile of C from packed slivers: 8 f32x4 accumulators, kept in registers.
 // Writes rows < mr and columns < nr; adds to C when `add` is set.
-function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: i32, add: bool, scratch: usize): void {
+export function microKernel(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, mr: i32, nr: i32, add: bool, scratch: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);

@@ -9,7 +9,7 @@
 //
 // Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1], Aᵀ = [1 1 1 0; 0 1 −1 −1].
 
-import { microKernelRowsA } from './gemm';
+import { microKernel, microKernelRowsA } from './gemm';
 
 // Bytes between the 16 planes of a block beyond the plane itself: without it the planes lie a
 // power of two apart for the usual channel counts, and the 16 streams that every tile reads or
@@ -194,6 +194,212 @@ export function winogradConv(
           if (right) v128.store(o + outRowBytes + outPixelBytes, f32x4.sub(f32x4.sub(s11, s12), s13));
         }
       }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dW of the same convolutions, as F(3×3, 2×2): per output tile, the 3×3 filter gradient is the
+// correlation of the 4×4 input patch d with the 2×2 tile of dY, g. By the transposition principle
+// its Winograd form uses the same input transform: dW = Gᵀ·[Σ_tiles (A·g·Aᵀ) ⊙ (Bᵀ·d·B)]·G, with
+// A = [1 0; 1 1; 1 −1; 0 −1] and Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1]. The sum over tiles is, for
+// each ξ, a product of [inC × tiles] by [tiles × outC]: a long inner dimension, as gemm likes.
+// Tiles are cut into chunks of a size fixed by the channel counts; each chunk's 16 products go to
+// the chunk's own slot, and the slots are added in chunk order, so the result does not depend on
+// how chunks are split between threads.
+
+/** Bytes of per-thread workspace for chunks of `tiles` tiles: packed V and dY planes, then a spill area. */
+export function winogradFilterWorkspaceBytes(tiles: i32, inC: i32, outC: i32): i32 {
+  return 16 * (tiles * (inC + ((outC + 7) & ~7)) * 4 + 2 * PLANE_PAD) + 128;
+}
+
+/**
+ * Chunks [chunkStart, chunkEnd) of the tiles of dW: chunk k's 16 products V[ξ]ᵀ·(A·g·Aᵀ)[ξ] go to
+ * partials + k·16·inC·outC floats, [ξ][inC][outC]. inC and outC must be multiples of 4; `work`
+ * holds winogradFilterWorkspaceBytes(chunkTiles, inC, outC).
+ */
+export function winogradFilterGrad(
+  x: usize, dy: usize, batch: i32, inH: i32, inW: i32, inC: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, outC: i32, chunkTiles: i32,
+  partials: usize, chunkStart: i32, chunkEnd: i32, work: usize,
+): void {
+  if (chunkStart >= chunkEnd) return;
+  const tilesW = (outW + 1) >> 1;
+  const tilesPerImage = ((outH + 1) >> 1) * tilesW;
+  const totalTiles = batch * tilesPerImage;
+  const outPad = (outC + 7) & ~7;
+  const pixelBytes = <usize>inC * 4;
+  const rowBytes = <usize>inW * pixelBytes;
+  const imageBytes = <usize>inH * rowBytes;
+  const dyPixelBytes = <usize>outC * 4;
+  const dyRowBytes = <usize>outW * dyPixelBytes;
+  const dyImageBytes = <usize>outH * dyRowBytes;
+  const vStride = <usize>(chunkTiles * inC * 4 + PLANE_PAD);
+  const gStride = <usize>(chunkTiles * outPad * 4 + PLANE_PAD);
+  const vBlock = work;
+  const gBlock = work + 16 * vStride;
+  const scratch = gBlock + 16 * gStride;
+  const slotBytes = <usize>(16 * inC * outC) * 4;
+  const xiBytes = <usize>(inC * outC) * 4;
+  const zero = f32x4.splat(0);
+
+  for (let chunk = chunkStart; chunk < chunkEnd; chunk++) {
+    const t0 = chunk * chunkTiles;
+    const nt = min(chunkTiles, totalTiles - t0);
+    for (let tt = 0; tt < nt; tt++) {
+      const t = t0 + tt;
+      const n = t / tilesPerImage;
+      const rem = t - n * tilesPerImage;
+      const th = rem / tilesW;
+      const tw = rem - th * tilesW;
+
+      // Input patch → V, packed as gemm's A: slivers of 4 channels, tile-major.
+      const ih = 2 * th - padTop;
+      const iw = 2 * tw - padLeft;
+      const img = x + <usize>n * imageBytes;
+      let dst = vBlock + <usize>tt * 16;
+      const sliverBytes = <usize>nt * 16;
+      if (ih >= 0 && ih + 4 <= inH && iw >= 0 && iw + 4 <= inW) {
+        const p0 = img + <usize>ih * rowBytes + <usize>iw * pixelBytes;
+        for (let c: usize = 0, cEnd = pixelBytes; c < cEnd; c += 16) {
+          const r0 = p0 + c, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+          storeInputTile(
+            v128.load(r0), v128.load(r0 + pixelBytes), v128.load(r0 + 2 * pixelBytes), v128.load(r0 + 3 * pixelBytes),
+            v128.load(r1), v128.load(r1 + pixelBytes), v128.load(r1 + 2 * pixelBytes), v128.load(r1 + 3 * pixelBytes),
+            v128.load(r2), v128.load(r2 + pixelBytes), v128.load(r2 + 2 * pixelBytes), v128.load(r2 + 3 * pixelBytes),
+            v128.load(r3), v128.load(r3 + pixelBytes), v128.load(r3 + 2 * pixelBytes), v128.load(r3 + 3 * pixelBytes),
+            dst, vStride,
+          );
+          dst += sliverBytes;
+        }
+      } else {
+        for (let c: usize = 0, cEnd = pixelBytes; c < cEnd; c += 16) {
+          const b = img + c;
+          storeInputTile(
+            pixelOrZero(b, ih, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 1, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 3, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 1, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 1, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 1, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 3, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 2, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 1, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 2, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 3, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 3, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 1, inH, inW, rowBytes, pixelBytes),
+            pixelOrZero(b, ih + 3, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 3, inH, inW, rowBytes, pixelBytes),
+            dst, vStride,
+          );
+          dst += sliverBytes;
+        }
+      }
+
+      // dY tile → A·g·Aᵀ, packed as gemm's B: slivers of 8 channels (zero past outC), tile-major.
+      const oh = 2 * th;
+      const ow = 2 * tw;
+      const down = oh + 1 < outH;
+      const right = ow + 1 < outW;
+      const g = dy + <usize>n * dyImageBytes + <usize>oh * dyRowBytes + <usize>ow * dyPixelBytes;
+      for (let q = 0; q < outPad; q += 4) {
+        let d = gBlock + <usize>((q >> 3) * nt + tt) * 32 + <usize>(q & 4) * 4;
+        if (q >= outC) {
+          for (let xi = 0; xi < 16; xi++) {
+            v128.store(d, zero);
+            d += gStride;
+          }
+          continue;
+        }
+        const p = g + <usize>q * 4;
+        const g00 = v128.load(p);
+        const g01 = right ? v128.load(p + dyPixelBytes) : zero;
+        const g10 = down ? v128.load(p + dyRowBytes) : zero;
+        const g11 = down && right ? v128.load(p + dyRowBytes + dyPixelBytes) : zero;
+        // Rows of A·g: (g0), (g0 + g1), (g0 − g1), (−g1); then each row (u0, u1) → (u0, u0 + u1, u0 − u1, −u1).
+        const u10 = f32x4.add(g00, g10), u11 = f32x4.add(g01, g11);
+        const u20 = f32x4.sub(g00, g10), u21 = f32x4.sub(g01, g11);
+        const u30 = f32x4.neg(g10), u31 = f32x4.neg(g11);
+        v128.store(d, g00); d += gStride;
+        v128.store(d, f32x4.add(g00, g01)); d += gStride;
+        v128.store(d, f32x4.sub(g00, g01)); d += gStride;
+        v128.store(d, f32x4.neg(g01)); d += gStride;
+        v128.store(d, u10); d += gStride;
+        v128.store(d, f32x4.add(u10, u11)); d += gStride;
+        v128.store(d, f32x4.sub(u10, u11)); d += gStride;
+        v128.store(d, f32x4.neg(u11)); d += gStride;
+        v128.store(d, u20); d += gStride;
+        v128.store(d, f32x4.add(u20, u21)); d += gStride;
+        v128.store(d, f32x4.sub(u20, u21)); d += gStride;
+        v128.store(d, f32x4.neg(u21)); d += gStride;
+        v128.store(d, u30); d += gStride;
+        v128.store(d, f32x4.add(u30, u31)); d += gStride;
+        v128.store(d, f32x4.sub(u30, u31)); d += gStride;
+        v128.store(d, f32x4.neg(u31));
+      }
+    }
+
+    // The 16 products over this chunk's tiles, into the chunk's slot.
+    const slot = partials + <usize>chunk * slotBytes;
+    for (let xi = 0; xi < 16; xi++) {
+      const a = vBlock + <usize>xi * vStride;
+      const b = gBlock + <usize>xi * gStride;
+      const c = slot + <usize>xi * xiBytes;
+      for (let jr = 0; jr < outC; jr += 8) {
+        const bp = b + <usize>((jr >> 3) * nt) * 32;
+        const nr = min(8, outC - jr);
+        for (let ir = 0; ir < inC; ir += 4) {
+          microKernel(a + <usize>((ir >> 2) * nt) * 16, bp, nt, c + <usize>(ir * outC + jr) * 4, outC, 4, nr, false, scratch);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Input channels [ciStart, ciEnd) of dW [3, 3, inC, outC]: the chunks' slots added in chunk order,
+ * then Gᵀ·P·G.
+ */
+export function winogradFilterGradReduce(partials: usize, chunks: i32, inC: i32, outC: i32, dw: usize, ciStart: i32, ciEnd: i32): void {
+  const slotBytes = <usize>(16 * inC * outC) * 4;
+  const xiBytes = <usize>(inC * outC) * 4;
+  const tapBytes = xiBytes;
+  const half = f32x4.splat(0.5);
+  for (let ci = ciStart; ci < ciEnd; ci++) {
+    for (let co = 0; co < outC; co += 4) {
+      const at = <usize>(ci * outC + co) * 4;
+      // P[ξ] summed over the chunks in order, ξ = 4a + b.
+      let p = partials + at;
+      let p00 = v128.load(p), p01 = v128.load(p + xiBytes), p02 = v128.load(p + 2 * xiBytes), p03 = v128.load(p + 3 * xiBytes);
+      let p10 = v128.load(p + 4 * xiBytes), p11 = v128.load(p + 5 * xiBytes), p12 = v128.load(p + 6 * xiBytes), p13 = v128.load(p + 7 * xiBytes);
+      let p20 = v128.load(p + 8 * xiBytes), p21 = v128.load(p + 9 * xiBytes), p22 = v128.load(p + 10 * xiBytes), p23 = v128.load(p + 11 * xiBytes);
+      let p30 = v128.load(p + 12 * xiBytes), p31 = v128.load(p + 13 * xiBytes), p32 = v128.load(p + 14 * xiBytes), p33 = v128.load(p + 15 * xiBytes);
+      for (let k = 1; k < chunks; k++) {
+        p += slotBytes;
+        p00 = f32x4.add(p00, v128.load(p)); p01 = f32x4.add(p01, v128.load(p + xiBytes));
+        p02 = f32x4.add(p02, v128.load(p + 2 * xiBytes)); p03 = f32x4.add(p03, v128.load(p + 3 * xiBytes));
+        p10 = f32x4.add(p10, v128.load(p + 4 * xiBytes)); p11 = f32x4.add(p11, v128.load(p + 5 * xiBytes));
+        p12 = f32x4.add(p12, v128.load(p + 6 * xiBytes)); p13 = f32x4.add(p13, v128.load(p + 7 * xiBytes));
+        p20 = f32x4.add(p20, v128.load(p + 8 * xiBytes)); p21 = f32x4.add(p21, v128.load(p + 9 * xiBytes));
+        p22 = f32x4.add(p22, v128.load(p + 10 * xiBytes)); p23 = f32x4.add(p23, v128.load(p + 11 * xiBytes));
+        p30 = f32x4.add(p30, v128.load(p + 12 * xiBytes)); p31 = f32x4.add(p31, v128.load(p + 13 * xiBytes));
+        p32 = f32x4.add(p32, v128.load(p + 14 * xiBytes)); p33 = f32x4.add(p33, v128.load(p + 15 * xiBytes));
+      }
+      // Rows: q = Gᵀ·P (3 × 4): q0 = P0 + ½(P1 + P2), q1 = ½(P1 − P2), q2 = ½(P1 + P2) + P3.
+      const s0 = f32x4.mul(half, f32x4.add(p10, p20)), s1 = f32x4.mul(half, f32x4.add(p11, p21));
+      const s2 = f32x4.mul(half, f32x4.add(p12, p22)), s3 = f32x4.mul(half, f32x4.add(p13, p23));
+      const q00 = f32x4.add(p00, s0), q01 = f32x4.add(p01, s1), q02 = f32x4.add(p02, s2), q03 = f32x4.add(p03, s3);
+      const q10 = f32x4.mul(half, f32x4.sub(p10, p20)), q11 = f32x4.mul(half, f32x4.sub(p11, p21));
+      const q12 = f32x4.mul(half, f32x4.sub(p12, p22)), q13 = f32x4.mul(half, f32x4.sub(p13, p23));
+      const q20 = f32x4.add(s0, p30), q21 = f32x4.add(s1, p31), q22 = f32x4.add(s2, p32), q23 = f32x4.add(s3, p33);
+      // Columns: dW[r] = (q_r0 + ½(q_r1 + q_r2), ½(q_r1 − q_r2), ½(q_r1 + q_r2) + q_r3), at tap (r, s).
+      const out = dw + at;
+      let h = f32x4.mul(half, f32x4.add(q01, q02));
+      v128.store(out, f32x4.add(q00, h));
+      v128.store(out + tapBytes, f32x4.mul(half, f32x4.sub(q01, q02)));
+      v128.store(out + 2 * tapBytes, f32x4.add(h, q03));
+      h = f32x4.mul(half, f32x4.add(q11, q12));
+      v128.store(out + 3 * tapBytes, f32x4.add(q10, h));
+      v128.store(out + 4 * tapBytes, f32x4.mul(half, f32x4.sub(q11, q12)));
+      v128.store(out + 5 * tapBytes, f32x4.add(h, q13));
+      h = f32x4.mul(half, f32x4.add(q21, q22));
+      v128.store(out + 6 * tapBytes, f32x4.add(q20, h));
+      v128.store(out + 7 * tapBytes, f32x4.mul(half, f32x4.sub(q21, q22)));
+      v128.store(out + 8 * tapBytes, f32x4.add(h, q23));
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Milliseconds per call of the wasm backend's conv2d and conv2dBackwardInput on the 3×3 stride-1
+ * Milliseconds per call of the wasm backend's conv2d, conv2dBackwardInput and conv2dBackwardFilter on the 3×3 stride-1
  * layers of resnet20, keras-cifar-cnn, cifar-fast and vgg-small (batch 64): the Winograd F(2×2, 3×3)
- * kernel against what the backend runs without it (the direct kernel, or im2col + gemm), the two
+ * kernels against what the backend runs without them (the direct kernels, or im2col + gemm), the two
  * interleaved in one process (9 rounds, the median of each). It prints which one the backend picks
  * (usesWinograd) next to the times, so the rule can be checked against them. Kernel timings, not a
  * comparison with another library. Then whole training steps of a few zoo models (batch 64, Adam,
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import type { Conv2DInfo } from '../src/backend/backend.js';
 import type { TensorData } from '../src/tensor/index.js';
 import { createWasmBackend, WASM_KERNELS_URL } from '../src/backend/wasm/index.js';
-import { usesWinograd, winogradOptions } from '../src/backend/wasm/winograd.js';
+import { usesWinograd, usesWinogradFilter, winogradOptions } from '../src/backend/wasm/winograd.js';
 import { instantiateKernels } from '../src/backend/wasm/worker-loop.js';
 import { setBackend } from '../src/backend/registry.js';
 import { createZooModel } from '../src/models/zoo.js';
@@ -48,10 +48,10 @@ const layers: Array<[string, [number, number, number, number], [number, number, 
   ['vgg-small 256→256 @4×4', [64, 4, 4, 256], [3, 3, 256, 256], 'same'],
 ];
 
-type Pass = 'forward' | 'backwardInput';
+type Pass = 'forward' | 'backwardInput' | 'backwardFilter';
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function call(pass: Pass, x: TensorData, w: TensorData, dy: TensorData, info: Conv2DInfo): void {
-  backend.scope(() => (pass === 'forward' ? backend.conv2d(x, w, info) : backend.conv2dBackwardInput(dy, w, info)));
+  backend.scope(() => (pass === 'forward' ? backend.conv2d(x, w, info) : pass === 'backwardInput' ? backend.conv2dBackwardInput(dy, w, info) : backend.conv2dBackwardFilter(x, dy, info)));
 }
 
 const defaults = { ...winogradOptions };
@@ -62,7 +62,7 @@ for (const [name, xShape, wShape, padding] of layers) {
   const dy = backend.allocPersistent(info.batch * info.outH * info.outW * info.outC).fill(0.5);
   const w = backend.allocPersistent(wShape.reduce((a, b) => a * b)).fill(0.25);
   const gflop = (2 * info.batch * info.outH * info.outW * info.outC * info.kH * info.kW * info.inC) / 1e9;
-  for (const pass of ['forward', 'backwardInput'] as const) {
+  for (const pass of ['forward', 'backwardInput', 'backwardFilter'] as const) {
     const times: Record<'winograd' | 'other', number[]> = { winograd: [], other: [] };
     for (let round = 0; round < 9; round++) {
       for (const path of ['winograd', 'other'] as const) {
@@ -76,7 +76,7 @@ for (const [name, xShape, wShape, padding] of layers) {
       }
     }
     Object.assign(winogradOptions, defaults);
-    const picked = usesWinograd(info, WORKSPACE_BYTES) ? 'winograd' : 'other';
+    const picked = (pass === 'backwardFilter' ? usesWinogradFilter(info, WORKSPACE_BYTES) : usesWinograd(info, WORKSPACE_BYTES)) ? 'winograd' : 'other';
     const winograd = median(times.winograd);
     const other = median(times.other);
     rows.push({ layer: name, pass, winogradMs: winograd, otherMs: other, speedUp: other / winograd, picked, winogradEffectiveGflops: gflop / (winograd / 1000), otherGflops: gflop / (other / 1000) });

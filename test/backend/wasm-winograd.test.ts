@@ -1,9 +1,10 @@
 /**
- * The wasm backend's Winograd F(2×2, 3×3) kernel (assembly/winograd.ts), taken by conv2d and
- * conv2dBackwardInput for 3×3 stride-1 convolutions with enough channels: the filter transform
- * against G·g·Gᵀ written out, the kernel against the JS reference on random geometries (every
- * padding kind, odd and even sizes, channel counts around the 8-wide slivers, blocks of tiles
- * split across threads), bit for bit across thread counts, and the dispatch rule.
+ * The wasm backend's Winograd kernels (assembly/winograd.ts), taken by conv2d and
+ * conv2dBackwardInput (F(2×2, 3×3)) and conv2dBackwardFilter (F(3×3, 2×2)) for 3×3 stride-1
+ * convolutions with enough channels: the filter transform against G·g·Gᵀ written out, the kernels
+ * against the JS reference on random geometries (every padding kind, odd and even sizes, channel
+ * counts around the 8-wide slivers, blocks and chunks of tiles split across threads), bit for bit
+ * across thread counts, and the dispatch rules.
  */
 import '../../src/platform/node.js';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { describe, test } from 'node:test';
 import type { Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
 import { createWasmBackend, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
-import { usesWinograd, winogradBlockTiles, winogradFilter, winogradOptions } from '../../src/backend/wasm/winograd.js';
+import { usesWinograd, usesWinogradFilter, winogradBlockTiles, winogradFilter, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
 import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
 import { Rng } from '../../src/tensor/index.js';
@@ -77,7 +78,7 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
   });
 
   for (const kind of paddingKinds) {
-    test(`30 random geometries with padding '${kind}': y and dX as js computes them, the same bits on 1, 2 and 3 threads`, () => {
+    test(`30 random geometries with padding '${kind}': y, dX and dW as js computes them, the same bits on 1, 2 and 3 threads`, () => {
       const rng = new Rng(kind.length * 101);
       for (let n = 0; n < 30; n++) {
         const c = randomWinogradConv(rng, kind);
@@ -90,22 +91,32 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
         const dx = one.scope(() => Float32Array.from(one.conv2dBackwardInput(d.dy, d.w, info)));
         assertCloseToScale(dx, js.conv2dBackwardInput(d.dy, d.w, info), TOLERANCE, `conv2dBackwardInput ${what}`);
         for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2dBackwardInput(d.dy, d.w, info))), dx, `conv2dBackwardInput ${what}, ${b.threads} threads vs 1`);
+        assert.ok(usesWinogradFilter(info, workspaceBytes), `${what}: dW by Winograd`);
+        const dw = one.scope(() => Float32Array.from(one.conv2dBackwardFilter(d.x, d.dy, info)));
+        assertCloseToScale(dw, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE, `conv2dBackwardFilter ${what}`);
+        for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2dBackwardFilter(d.x, d.dy, info))), dw, `conv2dBackwardFilter ${what}, ${b.threads} threads vs 1`);
       }
     });
   }
 
-  test('a batch of more tiles than one block (resnet20 16 → 16 at 32×32 and 64 → 64 at 8×8, batch 8), and the kernel really runs: its bits differ from the direct kernel', () => {
+  test('more tiles than one block or chunk (resnet20 16 → 16 at 32×32, batch 8, and 64 → 64 at 8×8, batch 64; 3 threads), and the kernels really run: their bits differ from the direct and gemm kernels', () => {
     const rng = new Rng(3);
-    for (const [h, ch] of [[32, 16], [8, 64]]) {
-      const info = conv2dInfo([8, h, h, ch], [3, 3, ch, ch], { padding: 'same' });
-      assert.ok(8 * (h / 2) ** 2 > 2 * winogradBlockTiles(ch, ch), 'several blocks per thread');
+    for (const [batch, h, ch] of [[8, 32, 16], [64, 8, 64]]) {
+      const info = conv2dInfo([batch, h, h, ch], [3, 3, ch, ch], { padding: 'same' });
+      const tiles = batch * (h / 2) ** 2;
+      assert.ok(tiles > 3 * winogradBlockTiles(ch, ch), 'several blocks per thread');
+      assert.ok(tiles > 3 * winogradFilterChunkTiles(ch, ch, workspaceBytes), 'several dW chunks');
       const d = dataFor(rng, info);
-      const y = Float32Array.from(two.scope(() => two.conv2d(d.x, d.w, info)));
+      const y = Float32Array.from(three.scope(() => three.conv2d(d.x, d.w, info)));
+      const dw = Float32Array.from(three.scope(() => three.conv2dBackwardFilter(d.x, d.dy, info)));
       assertCloseToScale(y, js.conv2d(d.x, d.w, info), TOLERANCE, `conv2d ${h}×${h}×${ch}`);
+      assertCloseToScale(dw, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE, `conv2dBackwardFilter ${h}×${h}×${ch}`);
       winogradOptions.enabled = false;
       try {
-        const direct = Float32Array.from(two.scope(() => two.conv2d(d.x, d.w, info)));
-        assert.ok(direct.some((v, i) => !Object.is(v, y[i])), 'the Winograd and direct results are not the same bits, so conv2d took the Winograd kernel');
+        const otherY = Float32Array.from(three.scope(() => three.conv2d(d.x, d.w, info)));
+        const otherDw = Float32Array.from(three.scope(() => three.conv2dBackwardFilter(d.x, d.dy, info)));
+        assert.ok(otherY.some((v, i) => !Object.is(v, y[i])), 'conv2d: not the same bits as without Winograd, so it took the Winograd kernel');
+        assert.ok(otherDw.some((v, i) => !Object.is(v, dw[i])), 'conv2dBackwardFilter: not the same bits as without Winograd');
       } finally {
         winogradOptions.enabled = true;
       }
@@ -129,5 +140,25 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
     } finally {
       winogradOptions.enabled = true;
     }
+    const filterInfo = conv2dInfo([1, 8, 8, 16], [3, 3, 16, 16]);
+    assert.equal(usesWinogradFilter(filterInfo, workspaceBytes), true, 'dW of 16 → 16');
+    winogradOptions.filter = false;
+    try {
+      assert.equal(usesWinogradFilter(filterInfo, workspaceBytes), false, 'dW turned off alone');
+      assert.equal(usesWinograd(filterInfo, workspaceBytes), true, 'forward still on');
+    } finally {
+      winogradOptions.filter = true;
+    }
+    assert.equal(usesWinogradFilter(conv2dInfo([1, 8, 8, 8], [3, 3, 8, 8]), workspaceBytes), false, 'dW of 8 → 8, as forward');
+  });
+
+  test('dW chunks: a multiple of 4 tiles fixed by the channel counts, smaller for more channels, whose planes fit the workspace', () => {
+    for (const [inC, outC] of [[16, 16], [64, 64], [256, 256], [8, 20]]) {
+      const t = winogradFilterChunkTiles(inC, outC, workspaceBytes);
+      assert.equal(t % 4, 0);
+      assert.ok(t >= 4 && t <= 512, `${inC} → ${outC}: ${t} tiles`);
+      assert.ok(16 * (t * (inC + Math.ceil(outC / 8) * 8) * 4 + 128) + 128 <= workspaceBytes, `${inC} → ${outC}: fits`);
+    }
+    assert.ok(winogradFilterChunkTiles(256, 256, workspaceBytes) < winogradFilterChunkTiles(16, 16, workspaceBytes));
   });
 });

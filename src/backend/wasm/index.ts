@@ -166,6 +166,7 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     },
     conv2dBackwardFilter(x, dy, i) {
       if ((i.groups ?? 1) > 1) return grouped.conv2dBackwardFilter(x, dy, i);
+      if (winograd.appliesToFilter(i)) return winograd.conv2dBackwardFilter(x, dy, i);
       if (direct.applies(i, true)) return direct.conv2dBackwardFilter(x, dy, i);
       const dw = output(i.kH * i.kW * i.inC * i.outC);
       temporaries(() => gemm(im2col(x, i), dy, i.kH * i.kW * i.inC, i.outC, i.batch * i.outH * i.outW, true, false, dw));

@@ -11,7 +11,7 @@ import { perPart, type WasmContext } from './context.js';
  * off to compare with the direct and im2col kernels. `blockBytes`: how much of a thread's cache
  * the transformed input and product blocks of one batch of tiles may take.
  */
-export const winogradOptions = { enabled: true, blockBytes: 256 * 1024, minChannelProduct: 128 };
+export const winogradOptions = { enabled: true, filter: true, blockBytes: 256 * 1024, minChannelProduct: 128 };
 
 /** The gemm micro-kernel's sliver width (NR in assembly/gemm.ts) and the deepest product it takes in one pass (KC). */
 const NR = 8;
@@ -95,6 +95,18 @@ export function winogradFilter(w: TensorData, inC: number, outC: number, out: Fl
   return out;
 }
 
+/** Tiles per chunk of dW: the packed planes within the per-thread workspace, a multiple of 4, 4 to 512. Fixed by the channel counts alone, so the chunks, and the order their sums are added in, do not depend on the thread count. */
+export function winogradFilterChunkTiles(inC: number, outC: number, workspaceBytes: number): number {
+  const outPad = Math.ceil(outC / NR) * NR;
+  const fit = Math.floor((workspaceBytes - 128 - 16 * 2 * 64) / (64 * (inC + outPad)) / 4) * 4;
+  return Math.max(4, Math.min(512, fit));
+}
+
+/** Whether dW of convolution `i` goes to the Winograd kernel: as usesWinograd, with a chunk of at least 64 tiles. */
+export function usesWinogradFilter(i: Conv2DInfo, workspaceBytes: number): boolean {
+  return winogradOptions.filter && usesWinograd(i, workspaceBytes) && winogradFilterChunkTiles(i.inC, i.outC, workspaceBytes) >= 64;
+}
+
 export interface WinogradKernels {
   /** usesWinograd with this backend's workspace size. */
   applies(info: Conv2DInfo): boolean;
@@ -102,6 +114,10 @@ export interface WinogradKernels {
   conv2d(x: TensorData, w: TensorData, info: Conv2DInfo): Float32Array;
   /** dX of convolution `info` as the Winograd kernel on dY with the turned filter; null when that does not apply. */
   conv2dBackwardInput(dy: TensorData, w: TensorData, info: Conv2DInfo): Float32Array | null;
+  /** usesWinogradFilter with this backend's workspace size. */
+  appliesToFilter(info: Conv2DInfo): boolean;
+  /** dW of convolution `info` by F(3×3, 2×2). */
+  conv2dBackwardFilter(x: TensorData, dy: TensorData, info: Conv2DInfo): Float32Array;
 }
 
 export function wasmWinograd(ctx: WasmContext): WinogradKernels {
@@ -130,6 +146,20 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
       const dx = output(i.batch * i.inH * i.inW * i.inC);
       temporaries(() => run(dy, transformed(flipFilterForBackward(w, i, output(w.length)), t.inC, t.outC), t, dx));
       return dx;
+    },
+    appliesToFilter: (i) => usesWinogradFilter(i, workspaceBytes),
+    conv2dBackwardFilter(x, dy, i) {
+      const dw = output(9 * i.inC * i.outC);
+      const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
+      const chunkTiles = winogradFilterChunkTiles(i.inC, i.outC, workspaceBytes);
+      const chunks = Math.ceil(tiles / chunkTiles);
+      temporaries(() => {
+        const partials = output(chunks * 16 * i.inC * i.outC);
+        const args = [input(x), input(dy), i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, chunkTiles, partials.byteOffset, 0, chunks, 0];
+        pool.run('winogradFilterGrad', args, chunks, 1, perPart(chunkTiles * 16 * i.inC * i.outC));
+        pool.run('winogradFilterGradReduce', [partials.byteOffset, chunks, i.inC, i.outC, dw.byteOffset, 0, i.inC], i.inC, 1, perPart(chunks * 16 * i.outC));
+      });
+      return dw;
     },
   };
 }
