@@ -64,6 +64,44 @@ function pixelOrZero(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes:
 }
 
 /**
+ * The input transform of one tile: the 4×4 patch of image `img` from pixel (ih, iw), zeros
+ * outside, becomes V = Bᵀ·d·B for every group of 4 channels. Group k's 16 positions are written
+ * from dst + k·groupStep, position ξ planeStride bytes after position 0.
+ */
+function transformInputPatch(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes: usize, pixelBytes: usize, dst: usize, groupStep: usize, planeStride: usize): void {
+  if (ih >= 0 && ih + 4 <= inH && iw >= 0 && iw + 4 <= inW) {
+    const p0 = img + <usize>ih * rowBytes + <usize>iw * pixelBytes;
+    for (let c: usize = 0; c < pixelBytes; c += 16) {
+      const r0 = p0 + c, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
+      storeInputTile(
+        v128.load(r0), v128.load(r0 + pixelBytes), v128.load(r0 + 2 * pixelBytes), v128.load(r0 + 3 * pixelBytes),
+        v128.load(r1), v128.load(r1 + pixelBytes), v128.load(r1 + 2 * pixelBytes), v128.load(r1 + 3 * pixelBytes),
+        v128.load(r2), v128.load(r2 + pixelBytes), v128.load(r2 + 2 * pixelBytes), v128.load(r2 + 3 * pixelBytes),
+        v128.load(r3), v128.load(r3 + pixelBytes), v128.load(r3 + 2 * pixelBytes), v128.load(r3 + 3 * pixelBytes),
+        dst, planeStride,
+      );
+      dst += groupStep;
+    }
+    return;
+  }
+  for (let c: usize = 0; c < pixelBytes; c += 16) {
+    const b = img + c;
+    storeInputTile(
+      pixelOrZero(b, ih, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 1, inH, inW, rowBytes, pixelBytes),
+      pixelOrZero(b, ih, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 3, inH, inW, rowBytes, pixelBytes),
+      pixelOrZero(b, ih + 1, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 1, inH, inW, rowBytes, pixelBytes),
+      pixelOrZero(b, ih + 1, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 3, inH, inW, rowBytes, pixelBytes),
+      pixelOrZero(b, ih + 2, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 1, inH, inW, rowBytes, pixelBytes),
+      pixelOrZero(b, ih + 2, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 3, inH, inW, rowBytes, pixelBytes),
+      pixelOrZero(b, ih + 3, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 1, inH, inW, rowBytes, pixelBytes),
+      pixelOrZero(b, ih + 3, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 3, inH, inW, rowBytes, pixelBytes),
+      dst, planeStride,
+    );
+    dst += groupStep;
+  }
+}
+
+/**
  * Output tiles [start, end) of y = x ⊛ w for a 3×3, stride-1, undilated convolution. Tiles are
  * numbered (n, tileRow, tileCol) over ceil(outH/2) × ceil(outW/2) tiles per image. `u` holds the
  * transformed filter, packed for the gemm micro-kernel: for each ξ, slivers of 8 output channels,
@@ -103,36 +141,7 @@ export function winogradConv(
       const tw = rem - th * tilesW;
       const ih = 2 * th - padTop;
       const iw = 2 * tw - padLeft;
-      const img = x + <usize>n * imageBytes;
-      const dst0 = vBlock + <usize>(tt * inC) * 4;
-      if (ih >= 0 && ih + 4 <= inH && iw >= 0 && iw + 4 <= inW) {
-        let p0 = img + <usize>ih * rowBytes + <usize>iw * pixelBytes;
-        for (let c: usize = 0, cEnd = pixelBytes; c < cEnd; c += 16) {
-          const r0 = p0 + c, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-          storeInputTile(
-            v128.load(r0), v128.load(r0 + pixelBytes), v128.load(r0 + 2 * pixelBytes), v128.load(r0 + 3 * pixelBytes),
-            v128.load(r1), v128.load(r1 + pixelBytes), v128.load(r1 + 2 * pixelBytes), v128.load(r1 + 3 * pixelBytes),
-            v128.load(r2), v128.load(r2 + pixelBytes), v128.load(r2 + 2 * pixelBytes), v128.load(r2 + 3 * pixelBytes),
-            v128.load(r3), v128.load(r3 + pixelBytes), v128.load(r3 + 2 * pixelBytes), v128.load(r3 + 3 * pixelBytes),
-            dst0 + c, vStride,
-          );
-        }
-      } else {
-        for (let c: usize = 0, cEnd = pixelBytes; c < cEnd; c += 16) {
-          const b = img + c;
-          storeInputTile(
-            pixelOrZero(b, ih, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 1, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 3, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 1, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 1, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 1, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 3, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 2, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 1, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 2, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 3, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 3, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 1, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 3, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 3, inH, inW, rowBytes, pixelBytes),
-            dst0 + c, vStride,
-          );
-        }
-      }
+      transformInputPatch(x + <usize>n * imageBytes, ih, iw, inH, inW, rowBytes, pixelBytes, vBlock + <usize>(tt * inC) * 4, 16, vStride);
     }
 
     // 2. The 16 products M[ξ] = V[ξ]·U[ξ], 4×8 tiles of each, the filter sliver held in cache.
@@ -256,39 +265,7 @@ export function winogradFilterGrad(
       // Input patch → V, packed as gemm's A: slivers of 4 channels, tile-major.
       const ih = 2 * th - padTop;
       const iw = 2 * tw - padLeft;
-      const img = x + <usize>n * imageBytes;
-      let dst = vBlock + <usize>tt * 16;
-      const sliverBytes = <usize>nt * 16;
-      if (ih >= 0 && ih + 4 <= inH && iw >= 0 && iw + 4 <= inW) {
-        const p0 = img + <usize>ih * rowBytes + <usize>iw * pixelBytes;
-        for (let c: usize = 0, cEnd = pixelBytes; c < cEnd; c += 16) {
-          const r0 = p0 + c, r1 = r0 + rowBytes, r2 = r1 + rowBytes, r3 = r2 + rowBytes;
-          storeInputTile(
-            v128.load(r0), v128.load(r0 + pixelBytes), v128.load(r0 + 2 * pixelBytes), v128.load(r0 + 3 * pixelBytes),
-            v128.load(r1), v128.load(r1 + pixelBytes), v128.load(r1 + 2 * pixelBytes), v128.load(r1 + 3 * pixelBytes),
-            v128.load(r2), v128.load(r2 + pixelBytes), v128.load(r2 + 2 * pixelBytes), v128.load(r2 + 3 * pixelBytes),
-            v128.load(r3), v128.load(r3 + pixelBytes), v128.load(r3 + 2 * pixelBytes), v128.load(r3 + 3 * pixelBytes),
-            dst, vStride,
-          );
-          dst += sliverBytes;
-        }
-      } else {
-        for (let c: usize = 0, cEnd = pixelBytes; c < cEnd; c += 16) {
-          const b = img + c;
-          storeInputTile(
-            pixelOrZero(b, ih, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 1, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih, iw + 3, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 1, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 1, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 1, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + 3, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 2, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 1, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 2, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 2, iw + 3, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 3, iw, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 1, inH, inW, rowBytes, pixelBytes),
-            pixelOrZero(b, ih + 3, iw + 2, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + 3, inH, inW, rowBytes, pixelBytes),
-            dst, vStride,
-          );
-          dst += sliverBytes;
-        }
-      }
+      transformInputPatch(x + <usize>n * imageBytes, ih, iw, inH, inW, rowBytes, pixelBytes, vBlock + <usize>tt * 16, <usize>nt * 16, vStride);
 
       // dY tile → A·g·Aᵀ, packed as gemm's B: slivers of 8 channels (zero past outC), tile-major.
       const oh = 2 * th;

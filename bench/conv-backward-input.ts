@@ -9,13 +9,11 @@
  *   node dist/bench/conv-backward-input.js [--threads N] [--json]
  */
 import '../src/platform/node.js';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { directConvOptions, usesDirectBackwardInput } from '../src/backend/wasm/conv-direct.js';
-import { createWasmBackend, WASM_KERNELS_URL } from '../src/backend/wasm/index.js';
+import { createWasmBackend, kernelWorkspaceBytes } from '../src/backend/wasm/index.js';
 import { winogradOptions } from '../src/backend/wasm/winograd.js';
-import { instantiateKernels } from '../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../src/ops/conv.js';
 import type { Padding } from '../src/tensor/index.js';
 
@@ -26,11 +24,7 @@ const backend = await createWasmBackend({ threads });
 // The Winograd kernel would take most of these layers first; bench/winograd.ts measures it.
 winogradOptions.enabled = false;
 /** The per-thread workspace the backend's kernels have (what usesDirectBackwardInput is given). */
-const WORKSPACE_BYTES = await (async () => {
-  const module = await WebAssembly.compile(readFileSync(WASM_KERNELS_URL));
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-  return (await instantiateKernels(module, memory)).gemmWorkspaceBytes();
-})();
+const WORKSPACE_BYTES = await kernelWorkspaceBytes();
 
 const layers: Array<[string, [number, number, number, number], [number, number, number, number], Padding]> = [
   ['resnet20 16→16 @32×32', [64, 32, 32, 16], [3, 3, 16, 16], 'same'],

@@ -10,14 +10,12 @@
  *   node dist/bench/winograd.js [--threads N] [--models resnet20,keras-cifar-cnn,cifar-fast-small] [--json]
  */
 import '../src/platform/node.js';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { Conv2DInfo } from '../src/backend/backend.js';
 import type { TensorData } from '../src/tensor/index.js';
-import { createWasmBackend, WASM_KERNELS_URL } from '../src/backend/wasm/index.js';
+import { createWasmBackend, kernelWorkspaceBytes } from '../src/backend/wasm/index.js';
 import { usesWinograd, usesWinogradFilter, winogradOptions } from '../src/backend/wasm/winograd.js';
-import { instantiateKernels } from '../src/backend/wasm/worker-loop.js';
 import { setBackend } from '../src/backend/registry.js';
 import { createZooModel } from '../src/models/zoo.js';
 import { conv2dInfo } from '../src/ops/conv.js';
@@ -29,11 +27,7 @@ const threads = Number(flags.threads);
 if (!(Number.isInteger(threads) && threads > 0)) throw new Error(`--threads needs a positive integer, got '${flags.threads}'`);
 const backend = await createWasmBackend({ threads });
 /** The per-thread workspace the backend's kernels have (what usesWinograd is given). */
-const WORKSPACE_BYTES = await (async () => {
-  const module = await WebAssembly.compile(readFileSync(WASM_KERNELS_URL));
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-  return (await instantiateKernels(module, memory)).gemmWorkspaceBytes();
-})();
+const WORKSPACE_BYTES = await kernelWorkspaceBytes();
 
 const layers: Array<[string, [number, number, number, number], [number, number, number, number], Padding]> = [
   ['cifar-fast-small 8→16 @32×32', [64, 32, 32, 8], [3, 3, 8, 16], 'same'],

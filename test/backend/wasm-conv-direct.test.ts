@@ -8,14 +8,12 @@
  */
 import '../../src/platform/node.js';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Backend, Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
 import { backwardInputAsConv, DIRECT_FILTER_CHUNK, directConvOptions, directConvWorkspaceBytes, flipFilterForBackward, usesDirectBackwardInput, usesDirectConv } from '../../src/backend/wasm/conv-direct.js';
-import { createWasmBackend, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
+import { createWasmBackend, kernelWorkspaceBytes } from '../../src/backend/wasm/index.js';
 import { winogradOptions } from '../../src/backend/wasm/winograd.js';
-import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
 import { Rng } from '../../src/tensor/index.js';
 import {
@@ -41,11 +39,7 @@ const one = await createWasmBackend({ threads: 1 });
 const two = await createWasmBackend({ threads: 2 });
 const three = await createWasmBackend({ threads: 3 });
 /** The per-thread workspace the backends have (the kernels' gemm workspace). */
-const workspaceBytes = await (async () => {
-  const module = await WebAssembly.compile(readFileSync(WASM_KERNELS_URL));
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-  return (await instantiateKernels(module, memory)).gemmWorkspaceBytes();
-})();
+const workspaceBytes = await kernelWorkspaceBytes();
 
 /** Relative tolerance against the output's largest magnitude, as for the other wasm sums. */
 const SUM_TOLERANCE = 1e-5;

@@ -8,13 +8,11 @@
  */
 import '../../src/platform/node.js';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
-import { createWasmBackend, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
+import { createWasmBackend, kernelWorkspaceBytes } from '../../src/backend/wasm/index.js';
 import { usesWinograd, usesWinogradFilter, winogradBlockTiles, winogradFilter, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
-import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
 import { Rng } from '../../src/tensor/index.js';
 import { assertCloseToScale, assertSameBits, between, type ConvConfig, describeConv, fixedConv, type PaddingKind, paddingKinds, pick, randomArray, randomPadding } from '../helpers/random-configs.js';
@@ -23,11 +21,7 @@ const js = createJsBackend('float32');
 const one = await createWasmBackend({ threads: 1 });
 const two = await createWasmBackend({ threads: 2 });
 const three = await createWasmBackend({ threads: 3 });
-const workspaceBytes = await (async () => {
-  const module = await WebAssembly.compile(readFileSync(WASM_KERNELS_URL));
-  const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
-  return (await instantiateKernels(module, memory)).gemmWorkspaceBytes();
-})();
+const workspaceBytes = await kernelWorkspaceBytes();
 
 /** The transforms add and subtract up to 16 terms before and after the sums: a little looser than the direct kernels' 1e-5. */
 const TOLERANCE = 2e-5;

@@ -10,7 +10,8 @@ import { perPart, type WasmContext } from './context.js';
  * forward kernel turned out faster than im2col + gemm on larger patches too (it skips writing and
  * rereading the patch matrix), the backward-filter kernel up to about 3×3×32. The forward kernel
  * also computes dX of stride-1 convolutions (dY convolved with the turned filter), which gemm +
- * col2im did at about two thirds of its speed.
+ * col2im did at about two thirds of its speed. 3×3 stride-1 convolutions with enough channels go
+ * to the Winograd kernels (winograd.ts) before these, for all three passes.
  */
 
 /**

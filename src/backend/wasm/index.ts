@@ -31,6 +31,18 @@ export interface WasmBackendOptions {
   wasmBytes?: Uint8Array;
 }
 
+/**
+ * Bytes of workspace each thread's kernels get (gemm's packing buffers, which the convolution
+ * kernels reuse): what the dispatch rules (usesDirectConv, usesWinograd…) are given. For tests
+ * and benchmarks that check those rules.
+ */
+export async function kernelWorkspaceBytes(wasmBytes?: Uint8Array): Promise<number> {
+  const bytes = wasmBytes ?? (await getPlatform().readUrl(WASM_KERNELS_URL));
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+  const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+  return (await instantiateKernels(module, memory)).gemmWorkspaceBytes();
+}
+
 /** The thread count asked for by option or $FOVEA_THREADS, else the host's cores. */
 export function resolveThreadCount(requested?: number): number {
   const platform = getPlatform();
