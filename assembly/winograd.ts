@@ -213,9 +213,10 @@ export function winogradConv(
 // its Winograd form uses the same input transform: dW = Gᵀ·[Σ_tiles (A·g·Aᵀ) ⊙ (Bᵀ·d·B)]·G, with
 // A = [1 0; 1 1; 1 −1; 0 −1] and Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1]. The sum over tiles is, for
 // each ξ, a product of [inC × tiles] by [tiles × outC]: a long inner dimension, as gemm likes.
-// Tiles are cut into chunks of a size fixed by the channel counts; each chunk's 16 products go to
-// the chunk's own slot, and the slots are added in chunk order, so the result does not depend on
-// how chunks are split between threads.
+// Tiles are cut into chunks of a size fixed by the channel counts, and chunks into at most 32
+// slots of consecutive chunks (a count fixed by the geometry); each slot adds its chunks' 16
+// products one after the other, and the slots are added in order, so the result does not depend
+// on how slots are split between threads, and the partial sums take at most 32 slots of memory.
 
 /** Bytes of per-thread workspace for chunks of `tiles` tiles: packed V and dY planes, then a spill area. */
 export function winogradFilterWorkspaceBytes(tiles: i32, inC: i32, outC: i32): i32 {
@@ -223,16 +224,17 @@ export function winogradFilterWorkspaceBytes(tiles: i32, inC: i32, outC: i32): i
 }
 
 /**
- * Chunks [chunkStart, chunkEnd) of the tiles of dW: chunk k's 16 products V[ξ]ᵀ·(A·g·Aᵀ)[ξ] go to
- * partials + k·16·inC·outC floats, [ξ][inC][outC]. inC and outC must be multiples of 4; `work`
- * holds winogradFilterWorkspaceBytes(chunkTiles, inC, outC).
+ * Slots [slotStart, slotEnd) of dW's partial sums. Slot k adds up chunks [k·chunksPerSlot,
+ * (k + 1)·chunksPerSlot) of `chunkTiles` tiles each, one after the other: their 16 products
+ * V[ξ]ᵀ·(A·g·Aᵀ)[ξ] go to partials + k·16·inC·outC floats, [ξ][inC][outC]. inC and outC must be
+ * multiples of 4; `work` holds winogradFilterWorkspaceBytes(chunkTiles, inC, outC).
  */
 export function winogradFilterGrad(
   x: usize, dy: usize, batch: i32, inH: i32, inW: i32, inC: i32,
-  padTop: i32, padLeft: i32, outH: i32, outW: i32, outC: i32, chunkTiles: i32,
-  partials: usize, chunkStart: i32, chunkEnd: i32, work: usize,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, outC: i32, chunkTiles: i32, chunksPerSlot: i32,
+  partials: usize, slotStart: i32, slotEnd: i32, work: usize,
 ): void {
-  if (chunkStart >= chunkEnd) return;
+  if (slotStart >= slotEnd) return;
   const tilesW = (outW + 1) >> 1;
   const tilesPerImage = ((outH + 1) >> 1) * tilesW;
   const totalTiles = batch * tilesPerImage;
@@ -252,9 +254,12 @@ export function winogradFilterGrad(
   const xiBytes = <usize>(inC * outC) * 4;
   const zero = f32x4.splat(0);
 
-  for (let chunk = chunkStart; chunk < chunkEnd; chunk++) {
+  const totalChunks = (totalTiles + chunkTiles - 1) / chunkTiles;
+  const chunkEnd = min(totalChunks, slotEnd * chunksPerSlot);
+  for (let chunk = slotStart * chunksPerSlot; chunk < chunkEnd; chunk++) {
     const t0 = chunk * chunkTiles;
     const nt = min(chunkTiles, totalTiles - t0);
+    const first = chunk % chunksPerSlot == 0;
     for (let tt = 0; tt < nt; tt++) {
       const t = t0 + tt;
       const n = t / tilesPerImage;
@@ -310,8 +315,8 @@ export function winogradFilterGrad(
       }
     }
 
-    // The 16 products over this chunk's tiles, into the chunk's slot.
-    const slot = partials + <usize>chunk * slotBytes;
+    // The 16 products over this chunk's tiles, into (or onto) its slot.
+    const slot = partials + <usize>(chunk / chunksPerSlot) * slotBytes;
     for (let xi = 0; xi < 16; xi++) {
       const a = vBlock + <usize>xi * vStride;
       const b = gBlock + <usize>xi * gStride;
@@ -320,7 +325,7 @@ export function winogradFilterGrad(
         const bp = b + <usize>((jr >> 3) * nt) * 32;
         const nr = min(8, outC - jr);
         for (let ir = 0; ir < inC; ir += 4) {
-          microKernel(a + <usize>((ir >> 2) * nt) * 16, bp, nt, c + <usize>(ir * outC + jr) * 4, outC, 4, nr, false, scratch);
+          microKernel(a + <usize>((ir >> 2) * nt) * 16, bp, nt, c + <usize>(ir * outC + jr) * 4, outC, 4, nr, !first, scratch);
         }
       }
     }
@@ -328,8 +333,7 @@ export function winogradFilterGrad(
 }
 
 /**
- * Input channels [ciStart, ciEnd) of dW [3, 3, inC, outC]: the chunks' slots added in chunk order,
- * then Gᵀ·P·G.
+ * Input channels [ciStart, ciEnd) of dW [3, 3, inC, outC]: the slots added in order, then Gᵀ·P·G.
  */
 export function winogradFilterGradReduce(partials: usize, chunks: i32, inC: i32, outC: i32, dw: usize, ciStart: i32, ciEnd: i32): void {
   const slotBytes = <usize>(16 * inC * outC) * 4;

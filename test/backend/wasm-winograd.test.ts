@@ -12,7 +12,7 @@ import { describe, test } from 'node:test';
 import type { Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
 import { createWasmBackend, kernelWorkspaceBytes } from '../../src/backend/wasm/index.js';
-import { usesWinograd, usesWinogradFilter, winogradBlockTiles, winogradFilter, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
+import { MAX_FILTER_SLOTS, usesWinograd, usesWinogradFilter, winogradBlockTiles, winogradFilter, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
 import { Rng } from '../../src/tensor/index.js';
 import { assertCloseToScale, assertSameBits, between, type ConvConfig, describeConv, fixedConv, type PaddingKind, paddingKinds, pick, randomArray, randomPadding } from '../helpers/random-configs.js';
@@ -93,13 +93,15 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
     });
   }
 
-  test('more tiles than one block or chunk (resnet20 16 → 16 at 32×32, batch 8, and 64 → 64 at 8×8, batch 64; 3 threads), and the kernels really run: their bits differ from the direct and gemm kernels', () => {
+  test('more tiles than one block or chunk (resnet20 16 → 16 at 32×32, batch 8 and 72, and 64 → 64 at 8×8, batch 64; 3 threads), and the kernels really run: their bits differ from the direct and gemm kernels', () => {
     const rng = new Rng(3);
-    for (const [batch, h, ch] of [[8, 32, 16], [64, 8, 64]]) {
+    for (const [batch, h, ch] of [[8, 32, 16], [64, 8, 64], [72, 32, 16]]) {
       const info = conv2dInfo([batch, h, h, ch], [3, 3, ch, ch], { padding: 'same' });
       const tiles = batch * (h / 2) ** 2;
       assert.ok(tiles > 3 * winogradBlockTiles(ch, ch), 'several blocks per thread');
-      assert.ok(tiles > 3 * winogradFilterChunkTiles(ch, ch, workspaceBytes), 'several dW chunks');
+      const chunks = Math.ceil(tiles / winogradFilterChunkTiles(ch, ch, workspaceBytes));
+      assert.ok(chunks > 3, 'several dW chunks');
+      if (batch === 72) assert.ok(chunks > MAX_FILTER_SLOTS, 'more dW chunks than slots: several chunks summed into each slot');
       const d = dataFor(rng, info);
       const y = Float32Array.from(three.scope(() => three.conv2d(d.x, d.w, info)));
       const dw = Float32Array.from(three.scope(() => three.conv2dBackwardFilter(d.x, d.dy, info)));

@@ -38,7 +38,7 @@ export const PARALLEL_KERNELS = [
   { name: 'depthwiseConv2dBackwardFilter', range: 18 },
   { name: 'copyColumns', range: 7 },
   { name: 'winogradConv', range: 13, workspace: 15 },
-  { name: 'winogradFilterGrad', range: 13, workspace: 15 },
+  { name: 'winogradFilterGrad', range: 14, workspace: 16 },
   { name: 'winogradFilterGradReduce', range: 5 },
 ] as const satisfies readonly { name: keyof WasmKernels; range: number; workspace?: number }[];
 

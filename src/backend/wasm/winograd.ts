@@ -95,6 +95,13 @@ export function winogradFilter(w: TensorData, inC: number, outC: number, out: Fl
   return out;
 }
 
+/**
+ * The most slots of partial dW sums: chunks are grouped into at most this many runs of
+ * consecutive chunks, each summed into one slot (a grouping fixed by the geometry, never by the
+ * thread count), which bounds the memory the partial sums take.
+ */
+export const MAX_FILTER_SLOTS = 32;
+
 /** Tiles per chunk of dW: the packed planes within the per-thread workspace, a multiple of 4, 4 to 512. Fixed by the channel counts alone, so the chunks, and the order their sums are added in, do not depend on the thread count. */
 export function winogradFilterChunkTiles(inC: number, outC: number, workspaceBytes: number): number {
   const outPad = Math.ceil(outC / NR) * NR;
@@ -153,11 +160,13 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
       const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
       const chunkTiles = winogradFilterChunkTiles(i.inC, i.outC, workspaceBytes);
       const chunks = Math.ceil(tiles / chunkTiles);
+      const chunksPerSlot = Math.ceil(chunks / MAX_FILTER_SLOTS);
+      const slots = Math.ceil(chunks / chunksPerSlot);
       temporaries(() => {
-        const partials = output(chunks * 16 * i.inC * i.outC);
-        const args = [input(x), input(dy), i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, chunkTiles, partials.byteOffset, 0, chunks, 0];
-        pool.run('winogradFilterGrad', args, chunks, 1, perPart(chunkTiles * 16 * i.inC * i.outC));
-        pool.run('winogradFilterGradReduce', [partials.byteOffset, chunks, i.inC, i.outC, dw.byteOffset, 0, i.inC], i.inC, 1, perPart(chunks * 16 * i.outC));
+        const partials = output(slots * 16 * i.inC * i.outC);
+        const args = [input(x), input(dy), i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, chunkTiles, chunksPerSlot, partials.byteOffset, 0, slots, 0];
+        pool.run('winogradFilterGrad', args, slots, 1, perPart(chunksPerSlot * chunkTiles * 16 * i.inC * i.outC));
+        pool.run('winogradFilterGradReduce', [partials.byteOffset, slots, i.inC, i.outC, dw.byteOffset, 0, i.inC], i.inC, 1, perPart(slots * 16 * i.outC));
       });
       return dw;
     },
