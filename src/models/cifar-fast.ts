@@ -36,8 +36,9 @@ export function cifarFast(options: { inputShape: Shape; numClasses: number }, wi
 
 /**
  * cifar-fast at half the width (16 … 128 filters, 145 k parameters, about a quarter of the
- * arithmetic): about 3× the training images/s here, so a 30-minute budget buys 16 epochs instead
- * of 5 — and at that budget it is the more accurate of the two (see README, "CIFAR-10").
+ * arithmetic): about 3× the training images/s here. Before the Winograd kernels a 30-minute
+ * budget bought 16 epochs of it against 5 of cifar-fast, and it was the more accurate of the two;
+ * with them cifar-fast gets 15 epochs and is (see README, "CIFAR-10").
  */
 export function cifarFastSmall(options: { inputShape: Shape; numClasses: number }): Sequential {
   return cifarFast(options, 0.5, 'cifar-fast-small');

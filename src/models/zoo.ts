@@ -122,12 +122,12 @@ const zoo: Record<string, ZooEntry> = {
     create: vggSmall,
   },
   'cifar-fast': {
-    description: 'Fovea\'s fast CIFAR net (after airbench): conv → pool → BN → ReLU stages of 32, 64, 128, 256 filters, global max pool → dense',
+    description: 'Fovea\'s fast CIFAR net (after airbench): conv → pool → BN → ReLU stages of 32, 64, 128, 256 filters, global max pool → dense; the best CIFAR-10 accuracy in 30 minutes on 2 cores',
     inputShape: CIFAR_SHAPE,
     create: (options) => cifarFast(options),
   },
   'cifar-fast-small': {
-    description: 'cifar-fast at half the width (16, 32, 64, 128 filters): 3× the speed, the best CIFAR-10 accuracy in 30 minutes on 2 cores',
+    description: 'cifar-fast at half the width (16, 32, 64, 128 filters): 3× the speed, for short budgets',
     inputShape: CIFAR_SHAPE,
     create: cifarFastSmall,
   },
