@@ -119,6 +119,16 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
     }
   });
 
+  test('an empty batch gives an empty output and a zero filter gradient, as js does', () => {
+    const info = conv2dInfo([0, 8, 8, 16], [3, 3, 16, 16], { padding: 'same' });
+    assert.ok(usesWinogradFilter(info, workspaceBytes));
+    const w = new Float32Array(9 * 16 * 16).fill(1);
+    for (const b of [one, three]) {
+      assert.equal(b.scope(() => b.conv2d(new Float32Array(0), w, info).length), 0);
+      assertSameBits(b.scope(() => Float32Array.from(b.conv2dBackwardFilter(new Float32Array(0), new Float32Array(0), info))), js.conv2dBackwardFilter(new Float32Array(0), new Float32Array(0), info), `dW of an empty batch, ${b.threads} thread(s)`);
+    }
+  });
+
   test('dispatch: only 3×3, stride 1, undilated, one group, channels multiples of 4, at most 256 inputs, and enough channel pairs', () => {
     const takes = (x: [number, number, number, number], w: [number, number, number, number], options: Parameters<typeof conv2dInfo>[2] = {}) => usesWinograd(conv2dInfo(x, w, options), workspaceBytes);
     assert.equal(takes([1, 8, 8, 16], [3, 3, 16, 16], { padding: 'same' }), true, '16 → 16');

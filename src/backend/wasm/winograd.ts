@@ -160,6 +160,7 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
       const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
       const chunkTiles = winogradFilterChunkTiles(i.inC, i.outC, workspaceBytes);
       const chunks = Math.ceil(tiles / chunkTiles);
+      if (chunks === 0) return dw.fill(0);
       const chunksPerSlot = Math.ceil(chunks / MAX_FILTER_SLOTS);
       const slots = Math.ceil(chunks / chunksPerSlot);
       temporaries(() => {
