@@ -14,7 +14,7 @@ export { batchMatmul } from './batch-matmul';
 export { transposeRows } from './transpose';
 export { im2col, col2im } from './conv';
 export { conv2dDirect, conv2dDirectFilter, conv2dDirectFilterReduce } from './conv-direct';
-export { winogradConv, winogradFilterGrad, winogradFilterGradReduce } from './winograd';
+export { winogradConv, winogradFilterGrad, winogradFilterGradReduce, winogradFilterTransform } from './winograd';
 export { maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './pool';
 export { unary, unaryBackward, binary, binaryScalarB, scale, biasAdd, biasGrad, sum } from './elementwise';
 export { logSoftmax, softmax, softmaxCrossEntropy } from './softmax';

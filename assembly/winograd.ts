@@ -1,7 +1,7 @@
 // Winograd convolution F(2×2, 3×3) (Lavin & Gray 2016) for 3×3, stride-1, undilated
 // convolutions on NHWC images: each 2×2 block of outputs ("tile") costs 16 products per input ×
 // output channel pair instead of 36. Per tile and channel, the 4×4 input patch d becomes
-// V = Bᵀ·d·B, the 3×3 filter g becomes U = G·g·Gᵀ (done once in JavaScript), the 16 positions ξ of
+// V = Bᵀ·d·B, the 3×3 filter g becomes U = G·g·Gᵀ (once per call, winogradFilterTransform), the 16 positions ξ of
 // V and U meet in 16 small matrix products M[ξ] = V[ξ]·U[ξ] over the input channels, and the
 // output tile is Y = Aᵀ·M·A. Threads take ranges of tiles; within a range, blocks of tiles are
 // transformed, multiplied and written back while they are in cache. Every output is computed by
@@ -383,4 +383,56 @@ export function winogradFilterGradReduce(partials: usize, chunks: i32, inC: i32,
       v128.store(out + 8 * tapBytes, f32x4.add(h, q23));
     }
   }
+}
+
+/**
+ * Input channels [ciStart, ciEnd) of the transformed filter U = G·g·Gᵀ of w [3, 3, inC, outC],
+ * G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1], into `u` in the layout winogradConv multiplies by: for each
+ * of the 16 positions ξ, slivers of 8 output channels, input-channel-major, zero past outC.
+ * outC must be a multiple of 4.
+ */
+export function winogradFilterTransform(w: usize, inC: i32, outC: i32, u: usize, ciStart: i32, ciEnd: i32): void {
+  const outPad = (outC + 7) & ~7;
+  const xiBytes = <usize>(inC * outPad) * 4;
+  const tapBytes = <usize>(inC * outC) * 4;
+  const half = f32x4.splat(0.5);
+  const zero = f32x4.splat(0);
+  for (let ci = ciStart; ci < ciEnd; ci++) {
+    for (let co = 0; co < outPad; co += 4) {
+      const sliver = co & ~7;
+      let dst = u + <usize>(sliver * inC + ci * 8 + co - sliver) * 4;
+      if (co >= outC) {
+        for (let xi = 0; xi < 16; xi++) {
+          v128.store(dst, zero);
+          dst += xiBytes;
+        }
+        continue;
+      }
+      const src = w + <usize>(ci * outC + co) * 4;
+      const g00 = v128.load(src), g01 = v128.load(src + tapBytes), g02 = v128.load(src + 2 * tapBytes);
+      const g10 = v128.load(src + 3 * tapBytes), g11 = v128.load(src + 4 * tapBytes), g12 = v128.load(src + 5 * tapBytes);
+      const g20 = v128.load(src + 6 * tapBytes), g21 = v128.load(src + 7 * tapBytes), g22 = v128.load(src + 8 * tapBytes);
+      // Rows of G·g (4 × 3): g0, ½(g0 + g1 + g2), ½(g0 − g1 + g2), g2.
+      const e0 = f32x4.add(g00, g20), e1 = f32x4.add(g01, g21), e2 = f32x4.add(g02, g22);
+      const q10 = f32x4.mul(half, f32x4.add(e0, g10)), q11 = f32x4.mul(half, f32x4.add(e1, g11)), q12 = f32x4.mul(half, f32x4.add(e2, g12));
+      const q20 = f32x4.mul(half, f32x4.sub(e0, g10)), q21 = f32x4.mul(half, f32x4.sub(e1, g11)), q22 = f32x4.mul(half, f32x4.sub(e2, g12));
+      // Each row (a, b, c) of G·g becomes (a, ½(a + b + c), ½(a − b + c), c): positions 4·row + 0…3.
+      dst = storeFilterRow(g00, g01, g02, half, dst, xiBytes);
+      dst = storeFilterRow(q10, q11, q12, half, dst, xiBytes);
+      dst = storeFilterRow(q20, q21, q22, half, dst, xiBytes);
+      storeFilterRow(g20, g21, g22, half, dst, xiBytes);
+    }
+  }
+}
+
+// One row (a, b, c) of G·g times Gᵀ: four positions, xiBytes apart; returns the address after them.
+// @ts-ignore: decorator
+@inline
+function storeFilterRow(a: v128, b: v128, c: v128, half: v128, dst: usize, xiBytes: usize): usize {
+  const ac = f32x4.add(a, c);
+  v128.store(dst, a);
+  v128.store(dst + xiBytes, f32x4.mul(half, f32x4.add(ac, b)));
+  v128.store(dst + 2 * xiBytes, f32x4.mul(half, f32x4.sub(ac, b)));
+  v128.store(dst + 3 * xiBytes, c);
+  return dst + 4 * xiBytes;
 }

@@ -8,11 +8,13 @@
  */
 import '../../src/platform/node.js';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
-import { createWasmBackend, kernelWorkspaceBytes } from '../../src/backend/wasm/index.js';
-import { MAX_FILTER_SLOTS, usesWinograd, usesWinogradFilter, winogradBlockTiles, winogradFilter, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
+import { createWasmBackend, kernelWorkspaceBytes, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
+import { MAX_FILTER_SLOTS, usesWinograd, usesWinogradFilter, winogradBlockTiles, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
+import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
 import { Rng } from '../../src/tensor/index.js';
 import { assertCloseToScale, assertSameBits, between, type ConvConfig, describeConv, fixedConv, type PaddingKind, paddingKinds, pick, randomArray, randomPadding } from '../helpers/random-configs.js';
@@ -50,20 +52,27 @@ function dataFor(rng: Rng, info: Conv2DInfo) {
 }
 
 describe('wasm Winograd F(2×2, 3×3) convolution', () => {
-  test('the filter transform is G·g·Gᵀ for every channel pair, packed in slivers of 8 output channels, zero past outC', () => {
+  test('the filter transform (winogradFilterTransform) is G·g·Gᵀ for every channel pair, packed in slivers of 8 output channels, zero past outC', async () => {
     const inC = 3;
-    const outC = 5;
+    const outC = 12;
     const rng = new Rng(7);
     const w = randomArray(rng, 9 * inC * outC);
-    const u = winogradFilter(w, inC, outC, new Float32Array(16 * inC * 8).fill(NaN));
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+    const k = await instantiateKernels(await WebAssembly.compile(readFileSync(WASM_KERNELS_URL)), memory);
+    const wPtr = Math.ceil(k.staticDataEnd() / 64) * 64;
+    const uPtr = wPtr + Math.ceil((w.length * 4) / 64) * 64;
+    new Float32Array(memory.buffer, wPtr, w.length).set(w);
+    const u = new Float32Array(memory.buffer, uPtr, 16 * inC * 16).fill(NaN);
+    k.winogradFilterTransform(wPtr, inC, outC, uPtr, 0, inC);
     const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
     for (let ci = 0; ci < inC; ci++) {
-      for (let co = 0; co < 8; co++) {
+      for (let co = 0; co < 16; co++) {
         for (let a = 0; a < 4; a++) {
           for (let b = 0; b < 4; b++) {
             let expected = 0;
             if (co < outC) for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) expected += G[a][r] * w[((r * 3 + s) * inC + ci) * outC + co] * G[b][s];
-            const got = u[(4 * a + b) * inC * 8 + ci * 8 + co];
+            const sliver = co - (co % 8);
+            const got = u[(4 * a + b) * inC * 16 + sliver * inC + ci * 8 + (co - sliver)];
             assert.ok(Math.abs(got - expected) <= 1e-6, `U[ξ=${4 * a + b}][${ci}][${co}] = ${got}, expected ${expected}`);
           }
         }

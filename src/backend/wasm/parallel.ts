@@ -40,6 +40,7 @@ export const PARALLEL_KERNELS = [
   { name: 'winogradConv', range: 13, workspace: 15 },
   { name: 'winogradFilterGrad', range: 14, workspace: 16 },
   { name: 'winogradFilterGradReduce', range: 5 },
+  { name: 'winogradFilterTransform', range: 4 },
 ] as const satisfies readonly { name: keyof WasmKernels; range: number; workspace?: number }[];
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number]['name'];

@@ -55,47 +55,6 @@ export function usesWinograd(i: Conv2DInfo, workspaceBytes: number): boolean {
 }
 
 /**
- * The filter [3, 3, inC, outC] transformed to U = G·g·Gᵀ for every channel pair, G = [1 0 0;
- * ½ ½ ½; ½ −½ ½; 0 0 1], into `out` in the layout the kernel multiplies by: for each of the 16
- * positions ξ, slivers of 8 output channels, input-channel-major, zero past outC.
- */
-export function winogradFilter(w: TensorData, inC: number, outC: number, out: Float32Array): Float32Array {
-  const padded = Math.ceil(outC / NR) * NR;
-  const xiStride = inC * padded;
-  out.fill(0, 0, 16 * xiStride);
-  const tap = (r: number, s: number) => (r * 3 + s) * inC * outC;
-  const gg = new Float64Array(12);
-  for (let ci = 0; ci < inC; ci++) {
-    for (let co = 0; co < outC; co++) {
-      const at = ci * outC + co;
-      // Rows of G·g (4 × 3).
-      for (let s = 0; s < 3; s++) {
-        const g0 = w[tap(0, s) + at];
-        const g1 = w[tap(1, s) + at];
-        const g2 = w[tap(2, s) + at];
-        gg[s] = g0;
-        gg[3 + s] = 0.5 * (g0 + g1 + g2);
-        gg[6 + s] = 0.5 * (g0 - g1 + g2);
-        gg[9 + s] = g2;
-      }
-      const sliver = co - (co % NR);
-      const base = sliver * inC + ci * NR + (co - sliver);
-      for (let a = 0; a < 4; a++) {
-        const q0 = gg[3 * a];
-        const q1 = gg[3 * a + 1];
-        const q2 = gg[3 * a + 2];
-        const row = base + 4 * a * xiStride;
-        out[row] = q0;
-        out[row + xiStride] = 0.5 * (q0 + q1 + q2);
-        out[row + 2 * xiStride] = 0.5 * (q0 - q1 + q2);
-        out[row + 3 * xiStride] = q2;
-      }
-    }
-  }
-  return out;
-}
-
-/**
  * The most slots of partial dW sums: chunks are grouped into at most this many runs of
  * consecutive chunks, each summed into one slot (a grouping fixed by the geometry, never by the
  * thread count), which bounds the memory the partial sums take.
@@ -138,7 +97,12 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
     pool.run('winogradConv', args, tiles, 1, perPart(16 * i.inC * i.outC));
   }
 
-  const transformed = (w: TensorData, inC: number, outC: number) => winogradFilter(w, inC, outC, output(16 * inC * Math.ceil(outC / NR) * NR));
+  /** U = G·g·Gᵀ of filter w in the kernel's packed layout (assembly/winograd.ts, winogradFilterTransform). */
+  function transformed(w: TensorData, inC: number, outC: number): Float32Array {
+    const u = output(16 * inC * Math.ceil(outC / NR) * NR);
+    pool.run('winogradFilterTransform', [input(w), inC, outC, u.byteOffset, 0, inC], inC, 1, perPart(16 * outC));
+    return u;
+  }
 
   return {
     applies: (i) => usesWinograd(i, workspaceBytes),
