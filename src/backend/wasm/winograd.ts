@@ -4,17 +4,19 @@ import { backwardInputAsConv, flipFilterForBackward } from './conv-direct.js';
 import { perPart, type WasmContext } from './context.js';
 
 /**
- * Winograd convolution F(2×2, 3×3) on the wasm backend (assembly/winograd.ts): 3×3, stride-1,
- * undilated convolutions with 16 products per 2×2 output tile and channel pair instead of 36.
- * It also computes dX of such convolutions (dY convolved with the turned filter, as
- * conv-direct.ts does). `enabled` (default true) sends them there; tests and benchmarks turn it
- * off to compare with the direct and im2col kernels. `blockBytes`: how much of a thread's cache
- * the transformed input and product blocks of one batch of tiles may take.
+ * Winograd convolution on the wasm backend (assembly/winograd.ts) for 3×3, stride-1, undilated
+ * convolutions: F(2×2, 3×3) for y and dX (dY convolved with the turned filter, as conv-direct.ts
+ * does), 16 products per 2×2 output tile and channel pair instead of 36, and F(3×3, 2×2) for dW.
+ * `enabled` (default true) sends such convolutions there, `filter` their dW alone; tests and
+ * benchmarks turn them off to compare with the direct and im2col kernels. `blockBytes`: how much
+ * of a thread's cache the transformed input and product blocks of one batch of tiles may take.
+ * `minChannelProduct`: the fewest input × output channel pairs worth it.
  */
 export const winogradOptions = { enabled: true, filter: true, blockBytes: 256 * 1024, minChannelProduct: 128 };
 
-/** The gemm micro-kernel's sliver width (NR in assembly/gemm.ts) and the deepest product it takes in one pass (KC). */
+/** The gemm micro-kernel's sliver width (NR in assembly/gemm.ts). */
 const NR = 8;
+/** The deepest product the micro-kernel takes in one pass (KC in assembly/gemm.ts): forward products run over the input channels. */
 const MAX_IN_CHANNELS = 256;
 
 /** Tiles per block for these channel counts: V and M blocks within blockBytes, a multiple of 4, at least 4. */
@@ -31,9 +33,10 @@ export function winogradWorkspaceBytes(i: Conv2DInfo): number {
  * Whether the Winograd kernel computes convolution `i`: one group, a 3×3 kernel, stride 1, no
  * dilation, input and output channels multiples of 4 (one SIMD vector) with at most 256 inputs,
  * at least `minChannelProduct` input × output channels, and a block that fits the per-thread
- * workspace. Measured per layer shape against the direct kernel (bench/winograd.ts, 1 thread):
- * 1.3–1.6× faster from 16 → 32 channels up to 256 → 256, 0.95× at 16 → 16 and 0.7× at 8 → 8,
- * where the products over so few input channels are too short to pay for the transforms.
+ * workspace. Measured per layer shape against the kernels used without it (bench/winograd.ts,
+ * 1 thread, forward): 1.2× at 16 → 16, 1.4–1.7× from 32 → 32 up to 256 → 256, 1.0× at 8 → 16
+ * (the smallest it takes); at 8 → 8 (0.98×) the products over so few input channels no longer
+ * pay for the transforms.
  */
 export function usesWinograd(i: Conv2DInfo, workspaceBytes: number): boolean {
   return (
