@@ -13,13 +13,10 @@ import { microKernel, microKernelRowsA } from './gemm';
 
 // Bytes between the 16 planes of a block beyond the plane itself: without it the planes lie a
 // power of two apart for the usual channel counts, and the 16 streams that every tile reads or
-// writes fall into the same few cache sets.
+// writes fall into the same few cache sets. The per-thread workspace holds the 16 planes of each
+// of the two operands, padded so, then a 128-byte spill area; src/backend/wasm/winograd.ts sizes
+// blocks and chunks to fit it (PLANE_PAD there too).
 const PLANE_PAD: i32 = 64;
-
-/** Bytes of per-thread workspace a block of `tiles` tiles needs (V and M blocks, then a spill area). */
-export function winogradWorkspaceBytes(tiles: i32, inC: i32, outC: i32): i32 {
-  return 16 * (tiles * (inC + outC) * 4 + 2 * PLANE_PAD) + 128;
-}
 
 // The four columns of Bᵀ·d for one column of d (rows r0..r3), as in the header.
 // @ts-ignore: decorator
@@ -106,7 +103,7 @@ function transformInputPatch(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, r
  * numbered (n, tileRow, tileCol) over ceil(outH/2) × ceil(outW/2) tiles per image. `u` holds the
  * transformed filter, packed for the gemm micro-kernel: for each ξ, slivers of 8 output channels,
  * input-channel-major (ceil(outC/8)·8 columns, zero-padded). inC and outC must be multiples of 4,
- * inC at most 256 (one gemm depth block); `work` holds winogradWorkspaceBytes(block, inC, outC).
+ * inC at most 256 (one gemm depth block); `work` holds the V and M planes of `block` tiles.
  */
 export function winogradConv(
   x: usize, u: usize, batch: i32, inH: i32, inW: i32, inC: i32,
@@ -218,16 +215,11 @@ export function winogradConv(
 // products one after the other, and the slots are added in order, so the result does not depend
 // on how slots are split between threads, and the partial sums take at most 32 slots of memory.
 
-/** Bytes of per-thread workspace for chunks of `tiles` tiles: packed V and dY planes, then a spill area. */
-export function winogradFilterWorkspaceBytes(tiles: i32, inC: i32, outC: i32): i32 {
-  return 16 * (tiles * (inC + ((outC + 7) & ~7)) * 4 + 2 * PLANE_PAD) + 128;
-}
-
 /**
  * Slots [slotStart, slotEnd) of dW's partial sums. Slot k adds up chunks [k·chunksPerSlot,
  * (k + 1)·chunksPerSlot) of `chunkTiles` tiles each, one after the other: their 16 products
  * V[ξ]ᵀ·(A·g·Aᵀ)[ξ] go to partials + k·16·inC·outC floats, [ξ][inC][outC]. inC and outC must be
- * multiples of 4; `work` holds winogradFilterWorkspaceBytes(chunkTiles, inC, outC).
+ * multiples of 4; `work` holds the packed V and dY planes of `chunkTiles` tiles.
  */
 export function winogradFilterGrad(
   x: usize, dy: usize, batch: i32, inH: i32, inW: i32, inC: i32,

@@ -19,14 +19,18 @@ const NR = 8;
 /** The deepest product the micro-kernel takes in one pass (KC in assembly/gemm.ts): forward products run over the input channels. */
 const MAX_IN_CHANNELS = 256;
 
+/** Bytes of padding after each of a block's 16 planes, and of spill area after them (PLANE_PAD and the spill in assembly/winograd.ts). */
+const PLANE_PAD = 64;
+const SPILL_BYTES = 128;
+
 /** Tiles per block for these channel counts: V and M blocks within blockBytes, a multiple of 4, at least 4. */
 export function winogradBlockTiles(inC: number, outC: number): number {
   return Math.max(4, Math.floor(winogradOptions.blockBytes / (64 * (inC + outC)) / 4) * 4);
 }
 
-/** Bytes of per-thread workspace the kernel needs (mirrors winogradWorkspaceBytes in assembly/winograd.ts). */
+/** Bytes of per-thread workspace the forward kernel needs: the 16 V and 16 M planes of a block, each padded, then the spill area. */
 export function winogradWorkspaceBytes(i: Conv2DInfo): number {
-  return 16 * (winogradBlockTiles(i.inC, i.outC) * (i.inC + i.outC) * 4 + 2 * 64) + 128;
+  return 16 * (winogradBlockTiles(i.inC, i.outC) * (i.inC + i.outC) * 4 + 2 * PLANE_PAD) + SPILL_BYTES;
 }
 
 /**
@@ -50,7 +54,6 @@ export function usesWinograd(i: Conv2DInfo, workspaceBytes: number): boolean {
     i.dilationW === 1 &&
     i.inC % 4 === 0 &&
     i.outC % 4 === 0 &&
-    i.inC >= 4 &&
     i.inC * i.outC >= winogradOptions.minChannelProduct &&
     i.inC <= MAX_IN_CHANNELS &&
     winogradWorkspaceBytes(i) <= workspaceBytes
@@ -67,7 +70,7 @@ export const MAX_FILTER_SLOTS = 32;
 /** Tiles per chunk of dW: the packed planes within the per-thread workspace, a multiple of 4, 4 to 512. Fixed by the channel counts alone, so the chunks, and the order their sums are added in, do not depend on the thread count. */
 export function winogradFilterChunkTiles(inC: number, outC: number, workspaceBytes: number): number {
   const outPad = Math.ceil(outC / NR) * NR;
-  const fit = Math.floor((workspaceBytes - 128 - 16 * 2 * 64) / (64 * (inC + outPad)) / 4) * 4;
+  const fit = Math.floor((workspaceBytes - SPILL_BYTES - 16 * 2 * PLANE_PAD) / (64 * (inC + outPad)) / 4) * 4;
   return Math.max(4, Math.min(512, fit));
 }
 
