@@ -6,7 +6,12 @@ const percent = (x: number): string => (Number.isNaN(x) ? '  n/a' : `${(x * 100)
 export function formatEvaluation(evaluation: Evaluation, title = 'Test'): string {
   const { classNames, perClassAccuracy, confusionMatrix } = evaluation;
   const lines: string[] = [];
-  const tta = evaluation.tta === 'flip' ? ', each averaged with its mirror image (--tta flip)' : '';
+  const tta =
+    evaluation.tta === 'flip'
+      ? ', each averaged with its mirror image (--tta flip)'
+      : evaluation.tta === 'flip-translate'
+        ? ', each from 6 views: mirrored and moved 1 px (--tta flip-translate)'
+        : '';
   lines.push(`${title} accuracy: ${percent(evaluation.accuracy)} on ${evaluation.count.toLocaleString('en-US')} images (loss ${evaluation.loss.toFixed(4)})${tta}`);
   if (evaluation.top5Accuracy !== undefined) lines.push(`${title} top-5 accuracy: ${percent(evaluation.top5Accuracy)}`);
   lines.push('');

@@ -5,7 +5,7 @@ import { loadModel, saveModel } from '../io/index.js';
 import type { Network } from '../nn/index.js';
 import { checkSpecKeys, createOptimizer, type LearningRateSchedule, optimizerNames, parseSchedule, parseSpec, SCHEDULE_FORMS, specNumber } from '../optim/index.js';
 import { Rng } from '../tensor/index.js';
-import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau, runSettings, type TestTimeAugmentation, type TrainingState } from '../train/index.js';
+import { type Callback, checkResumable, EarlyStopping, evaluate, fit, KeepBestCheckpoint, Lookahead, type MonitoredMetric, monitorNames, readCheckpoint, ReduceLROnPlateau, runSettings, type TestTimeAugmentation, type TrainingState } from '../train/index.js';
 import { ADVERSARIAL_FORM, formatAdversarialTraining, parseAdversarialSpec } from '../train/adversarial.js';
 import { fromArgumentError, nonNegativeInteger, nonNegativeNumber, openFraction, positiveInteger, positiveNumber, unitFraction } from './parse.js';
 import { formatEvaluation, printJson } from './report.js';
@@ -24,6 +24,7 @@ interface TrainFlags {
   schedule?: LearningRateSchedule;
   labelSmoothing: number;
   clipNorm?: number;
+  lookahead?: boolean;
   validationSplit?: number;
   monitor?: MonitoredMetric;
   earlyStopping?: EarlyStoppingSpec;
@@ -56,6 +57,7 @@ Learning-rate schedules (--schedule HEAD[:KEY=VALUE,...]) shape the --lr base ra
   exponential:gamma=G                 × G per epoch, applied smoothly at every step
   cosine[:warmup=EPOCHS][,min=LR]     linear warm-up over EPOCHS (may be fractional), then cosine decay to LR (default 0)
   onecycle[:pct=P][,div=D][,final=F]  from lr/D up to lr over fraction P of the run, then down to lr/(D·F) (P 0.3, D 25, F 1e4)
+  triangle[:start=S][,peak=P][,end=E]  linear from S·lr up to lr at fraction P of the run, then down to E·lr (airbench's; S 0.2, P 0.23, E 0.07)
   inverse-time:decay=D                lr/(1 + D·step): the legacy \`decay\` of Keras optimizers
 
 Callbacks watch --monitor (val_loss by default, which needs --validation-split or --eval-every-epoch):
@@ -96,6 +98,7 @@ export function registerTrain(program: Command): void {
     .option('--schedule <spec>', `learning-rate schedule: ${SCHEDULE_FORMS.join(' | ')} (see below)`, fromArgumentError(parseSchedule))
     .option('--label-smoothing <eps>', 'label smoothing ε in [0, 1): targets (1−ε)·onehot + ε/classes', unitFraction, 0)
     .option('--clip-norm <n>', 'rescale the gradients when their global norm exceeds n', positiveNumber)
+    .option('--lookahead', "airbench's weight average: from the 4th epoch, every 5 steps, move an average of the weights toward them (weight 0.95⁵·(step/total)³ on the old average) and set the weights to it")
     .option('--validation-split <f>', 'hold out this fraction of the training images (seeded sample) for val_loss / val_accuracy', openFraction)
     .option('--monitor <metric>', `metric the callbacks watch: ${monitorNames.join(', ')} (default val_loss)`, fromArgumentError(parseMonitor))
     .option('--early-stopping <spec>', `stop when --monitor stalls: ${EARLY_STOPPING_FORM}`, fromArgumentError(parseEarlyStopping))
@@ -148,6 +151,7 @@ export function registerTrain(program: Command): void {
           datasetName: data.name,
           schedule: flags.schedule ?? null,
           settings: runSettings({ labelSmoothing: flags.labelSmoothing, clipNorm: flags.clipNorm, augment, adversarial }),
+          lookahead: flags.lookahead === true,
         });
       }
       const talk = !flags.json && !flags.quiet;
@@ -297,13 +301,15 @@ async function openTrainingModel(flags: TrainFlags, modelGiven: boolean, train: 
 }
 
 function buildCallbacks(flags: TrainFlags, hasValidation: boolean, datasetName: string): Callback[] {
+  // The weight average first: the callbacks after it see the averaged weights.
+  const averaging: Callback[] = flags.lookahead ? [new Lookahead()] : [];
   const uses = [flags.earlyStopping && '--early-stopping', flags.reduceLrOnPlateau && '--reduce-lr-on-plateau', flags.keepBest && '--keep-best'].filter(Boolean);
-  if (uses.length === 0) return [];
+  if (uses.length === 0) return averaging;
   const monitor = flags.monitor ?? 'val_loss';
   if (monitor.startsWith('val_') && !hasValidation) {
     throw new ArgumentError(`${uses.join(' and ')} watch ${monitor}, which needs validation data: add --validation-split F (e.g. 0.1) or --eval-every-epoch, or choose --monitor loss`);
   }
-  const callbacks: Callback[] = [];
+  const callbacks: Callback[] = [...averaging];
   if (flags.reduceLrOnPlateau) callbacks.push(new ReduceLROnPlateau({ monitor, ...flags.reduceLrOnPlateau }));
   if (flags.keepBest) callbacks.push(new KeepBestCheckpoint({ dir: flags.keepBest, monitor, training: { dataset: datasetName, seed: flags.seed } }));
   if (flags.earlyStopping) callbacks.push(new EarlyStopping({ monitor, ...flags.earlyStopping, restoreBestWeights: true }));
@@ -318,6 +324,7 @@ function describeRun(flags: TrainFlags, model: Network, dataset: string, locatio
     flags.schedule && `schedule ${flags.schedule.getConfig().spec}`,
     flags.labelSmoothing > 0 && `label smoothing ${flags.labelSmoothing}`,
     flags.clipNorm !== undefined && `clip norm ${flags.clipNorm}`,
+    flags.lookahead && 'lookahead',
     flags.adversarial !== undefined && `adversarial ${flags.adversarial}`,
   ].filter(Boolean);
   const resume = flags.resume && resumed ? `\n${describeResumePoint(flags.resume, resumed, flags.epochs)}` : '';

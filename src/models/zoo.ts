@@ -3,6 +3,7 @@ import { Activation, AvgPool2D, Conv2D, Dense, Dropout, Flatten, MaxPool2D, type
 import type { Shape } from '../tensor/index.js';
 import { capsNet, PAPER_CAPSNET, SMALL_CAPSNET } from './capsnet.js';
 import { cifarFast, cifarFastSmall } from './cifar-fast.js';
+import { cifarWhiten } from './cifar-whiten.js';
 import { cifarResNet } from './resnet.js';
 import { vggSmall } from './vgg.js';
 
@@ -130,6 +131,11 @@ const zoo: Record<string, ZooEntry> = {
     description: 'cifar-fast at half the width (16, 32, 64, 128 filters): 3× the speed, for short budgets',
     inputShape: CIFAR_SHAPE,
     create: cifarFastSmall,
+  },
+  'cifar-whiten': {
+    description: 'airbench93\'s net: a fixed 2×2 patch-whitening conv set from the training images → 3 groups of two 3×3 convs (64, 128, 128; identity init; BN without scale, shift learning 64× faster) → global max pool → dense ×1/9',
+    inputShape: CIFAR_SHAPE,
+    create: (options) => cifarWhiten(options),
   },
   capsnet: {
     description: 'CapsNet (Sabour et al. 2017): Conv 256 9×9 → 32×8D primary capsules (9×9, stride 2) → 10×16D digit capsules, 3 routings, decoder 512-1024; margin + reconstruction loss',

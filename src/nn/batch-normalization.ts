@@ -15,6 +15,8 @@ export interface BatchNormalizationArgs {
   center?: boolean;
   /** Learn a scale γ (default true). */
   scale?: boolean;
+  /** Multiplies the learning rate of β (default 1; see Parameter.learningRateScale). */
+  betaLearningRateScale?: number;
   betaInitializer?: string;
   gammaInitializer?: string;
   movingMeanInitializer?: string;
@@ -36,6 +38,7 @@ export class BatchNormalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
+  readonly betaLearningRateScale: number;
   readonly betaInitializer: string;
   readonly gammaInitializer: string;
   readonly movingMeanInitializer: string;
@@ -62,6 +65,10 @@ export class BatchNormalization extends Layer {
     }
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
+    this.betaLearningRateScale = args.betaLearningRateScale ?? 1;
+    if (!(typeof this.betaLearningRateScale === 'number' && this.betaLearningRateScale > 0 && Number.isFinite(this.betaLearningRateScale))) {
+      throw new ArgumentError(`BatchNormalization betaLearningRateScale must be a positive number, got ${JSON.stringify(args.betaLearningRateScale)}`);
+    }
     this.betaInitializer = args.betaInitializer ?? 'zeros';
     this.gammaInitializer = args.gammaInitializer ?? 'ones';
     this.movingMeanInitializer = args.movingMeanInitializer ?? 'zeros';
@@ -83,6 +90,7 @@ export class BatchNormalization extends Layer {
     const channels = inputShape[inputShape.length - 1];
     this.gamma = this.scale ? this.addWeight('gamma', initialize(this.gammaInitializer, [channels], rng)) : null;
     this.beta = this.center ? this.addWeight('beta', initialize(this.betaInitializer, [channels], rng)) : null;
+    if (this.beta && this.betaLearningRateScale !== 1) this.beta.learningRateScale = this.betaLearningRateScale;
     this.movingMean = this.addWeight('moving_mean', initialize(this.movingMeanInitializer, [channels], rng), false);
     this.movingVariance = this.addWeight('moving_variance', initialize(this.movingVarianceInitializer, [channels], rng), false);
     this.fixedOnes = this.scale ? null : new Tensor(new Float32Array(channels).fill(1), [channels]);
@@ -110,6 +118,7 @@ export class BatchNormalization extends Layer {
     if (this.epsilon !== 1e-3) parts.push(`ε=${this.epsilon}`);
     if (!this.scale) parts.push('no scale');
     if (!this.center) parts.push('no center');
+    if (this.betaLearningRateScale !== 1) parts.push(`β lr×${this.betaLearningRateScale}`);
     return { detail: parts.join(',') };
   }
 
@@ -122,6 +131,7 @@ export class BatchNormalization extends Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
+      ...(this.betaLearningRateScale !== 1 ? { betaLearningRateScale: this.betaLearningRateScale } : {}),
       betaInitializer: this.betaInitializer,
       gammaInitializer: this.gammaInitializer,
       movingMeanInitializer: this.movingMeanInitializer,

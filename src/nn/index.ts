@@ -7,6 +7,7 @@ export * from './global-pooling.js';
 export * from './initializers.js';
 export * from './layer.js';
 export * from './layer-registry.js';
+export * from './patch-whitening.js';
 export * from './pooling.js';
 export * from './sequential.js';
 export * from './simple-layers.js';

@@ -53,6 +53,8 @@ const keyArguments: Record<string, string[]> = {
   Dense: ['units'],
   Dropout: ['rate'],
   Activation: ['activation'],
+  Rescaling: ['scale'],
+  PatchWhitening: ['kernelSize'],
   MaxPool2D: ['poolSize'],
   AvgPool2D: ['poolSize'],
   PrimaryCapsules: ['capsules', 'capsuleDim', 'kernelSize'],

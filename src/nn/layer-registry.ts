@@ -8,7 +8,8 @@ import { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global-pooling.js'
 import type { Layer, LayerConfig } from './layer.js';
 import { Add, Concatenate } from './merge.js';
 import { AvgPool2D, MaxPool2D } from './pooling.js';
-import { Activation, Dropout, Flatten } from './simple-layers.js';
+import { PatchWhitening } from './patch-whitening.js';
+import { Activation, Dropout, Flatten, Rescaling } from './simple-layers.js';
 
 type LayerFactory = (config: LayerConfig) => Layer;
 
@@ -21,6 +22,8 @@ const layerFactories = new Map<string, LayerFactory>([
   ['Flatten', (c) => new Flatten(c as never)],
   ['Dropout', (c) => new Dropout(c as never)],
   ['Activation', (c) => new Activation(c as never)],
+  ['Rescaling', (c) => new Rescaling(c as never)],
+  ['PatchWhitening', (c) => new PatchWhitening(c as never)],
   ['BatchNormalization', (c) => new BatchNormalization(c as never)],
   ['DepthwiseConv2D', (c) => new DepthwiseConv2D(c as never)],
   ['GlobalAveragePooling2D', (c) => new GlobalAveragePooling2D(c as never)],

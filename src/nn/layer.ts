@@ -10,6 +10,11 @@ export interface Parameter {
   readonly name: string;
   value: Tensor;
   trainable: boolean;
+  /**
+   * Multiplies the optimizer's learning rate for this weight (default 1), leaving the weight
+   * decay's shrink per step as it is: e.g. airbench trains batch-norm shifts 64× faster.
+   */
+  learningRateScale?: number;
 }
 
 export interface CallContext {

@@ -1,5 +1,5 @@
 import { ArgumentError } from '../errors.js';
-import { dropout, flatten } from '../ops/index.js';
+import { dropout, flatten, scale } from '../ops/index.js';
 import { type Shape, sizeOf, type Tensor } from '../tensor/index.js';
 import { type ActivationName, applyActivation, checkActivation } from './activation-fns.js';
 import { type CallContext, Layer, type LayerConfig, type LayerDescription } from './layer.js';
@@ -75,5 +75,30 @@ export class Activation extends Layer {
     const config: LayerConfig = { type: this.type, name: this.name, activation: this.activation };
     if (this.activation === 'leakyRelu') config.alpha = this.alpha;
     return config;
+  }
+}
+
+/** Multiplies its input by a constant (Keras' Rescaling without offset), e.g. airbench's 1/9 on the logits. */
+export class Rescaling extends Layer {
+  readonly type = 'Rescaling';
+  readonly scale: number;
+  constructor(args: { scale: number; name?: string }) {
+    super(args.name);
+    if (!(typeof args.scale === 'number' && Number.isFinite(args.scale))) {
+      throw new ArgumentError(`Rescaling scale must be a finite number, got ${JSON.stringify(args.scale)}`);
+    }
+    this.scale = args.scale;
+  }
+  computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+  call(x: Tensor, _context: CallContext): Tensor {
+    return scale(x, this.scale);
+  }
+  override describe(): LayerDescription {
+    return { detail: `×${this.scale.toPrecision(4).replace(/\.?0+$/, '')}` };
+  }
+  getConfig(): LayerConfig {
+    return { type: this.type, name: this.name, scale: this.scale };
   }
 }

@@ -2,7 +2,7 @@ import { getBackend } from '../backend/registry.js';
 import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/layer.js';
 import type { Tensor } from '../tensor/index.js';
-import type { Optimizer, OptimizerState } from './optimizer.js';
+import { forParameter, type Optimizer, type OptimizerState } from './optimizer.js';
 import { checkLearningRate, checkWeightDecay } from './sgd.js';
 import { checkStateOwner, SlotStore, stateScalar } from './state.js';
 
@@ -52,7 +52,7 @@ abstract class AdamFamily implements Optimizer {
       decoupledWeightDecay: this.decoupled ? this.weightDecay : 0,
     };
     parameters.forEach((p, i) => {
-      backend.adamUpdate(p.value.data, gradients[i].data, this.slots.get(p, 'm', backend), this.slots.get(p, 'v', backend), config);
+      backend.adamUpdate(p.value.data, gradients[i].data, this.slots.get(p, 'm', backend), this.slots.get(p, 'v', backend), forParameter(config, p, ['weightDecay', 'decoupledWeightDecay']));
     });
   }
 

@@ -26,3 +26,16 @@ export interface Optimizer {
    */
   setState(state: OptimizerState, parameters: readonly Parameter[]): void;
 }
+
+/**
+ * An update's settings for one parameter: its learning rate multiplied by the parameter's
+ * learningRateScale, and each weight-decay setting divided by it, so the decay's shrink per step
+ * (lr × decay × w) stays what it is for every other weight.
+ */
+export function forParameter<T extends { lr: number }>(config: T, p: Parameter, decayKeys: readonly (keyof T & string)[]): T {
+  const s = p.learningRateScale ?? 1;
+  if (s === 1) return config;
+  const scaled: T = { ...config, lr: config.lr * s };
+  for (const key of decayKeys) (scaled as Record<string, unknown>)[key] = (config[key] as number) / s;
+  return scaled;
+}

@@ -2,7 +2,7 @@ import { getBackend } from '../backend/registry.js';
 import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/layer.js';
 import type { Tensor } from '../tensor/index.js';
-import type { Optimizer, OptimizerState } from './optimizer.js';
+import { forParameter, type Optimizer, type OptimizerState } from './optimizer.js';
 import { checkLearningRate, checkWeightDecay } from './sgd.js';
 import { checkStateOwner, SlotStore, stateScalar } from './state.js';
 
@@ -54,7 +54,7 @@ export class RMSprop implements Optimizer {
       const squareAvg = this.slots.get(p, 'square_avg', backend);
       const gradAvg = this.centered ? this.slots.get(p, 'grad_avg', backend) : null;
       const buffer = this.momentum > 0 ? this.slots.get(p, 'momentum_buffer', backend) : null;
-      backend.rmspropUpdate(p.value.data, gradients[i].data, squareAvg, gradAvg, buffer, config);
+      backend.rmspropUpdate(p.value.data, gradients[i].data, squareAvg, gradAvg, buffer, forParameter(config, p, ['weightDecay']));
     });
   }
 

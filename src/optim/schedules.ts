@@ -31,6 +31,7 @@ export const SCHEDULE_FORMS = [
   'exponential:gamma=G',
   'cosine[:warmup=EPOCHS][,min=LR]',
   'onecycle[:pct=P][,div=D][,final=F]',
+  'triangle[:start=S][,peak=P][,end=E]',
   'inverse-time:decay=D',
 ] as const;
 
@@ -130,6 +131,31 @@ export function oneCycleSchedule(options: { pct?: number; div?: number; final?: 
   };
 }
 
+/**
+ * airbench's triangular schedule: the rate goes linearly from start·base at the first step to
+ * the base rate after the fraction `peak` of the run, then linearly to end·base at its last step.
+ * Defaults start 0.2, peak 0.23, end 0.07 (airbench94's).
+ */
+export function triangleSchedule(options: { start?: number; peak?: number; end?: number } = {}): LearningRateSchedule {
+  const start = options.start ?? 0.2;
+  const peak = options.peak ?? 0.23;
+  const end = options.end ?? 0.07;
+  checkRange('triangle schedule: start', start, 0, Infinity, true, false);
+  checkRange('triangle schedule: peak', peak, 0, 1, true, true);
+  checkRange('triangle schedule: end', end, 0, Infinity, true, false);
+  return {
+    name: 'triangle',
+    learningRate(base, { step, stepsPerEpoch, epochs }) {
+      const total = epochs * stepsPerEpoch;
+      const peakStep = Math.floor(peak * total);
+      if (step < peakStep) return base * (start + ((1 - start) * step) / peakStep);
+      const fraction = total > peakStep ? Math.min(1, (step - peakStep) / (total - peakStep)) : 1;
+      return base * (1 + (end - 1) * fraction);
+    },
+    getConfig: () => ({ name: 'triangle', start, peak, end, spec: `triangle:start=${formatNumber(start)},peak=${formatNumber(peak)},end=${formatNumber(end)}` }),
+  };
+}
+
 export interface ParsedSpec {
   /** The part before ':' (a name, or a number such as a patience). */
   head: string;
@@ -191,7 +217,7 @@ export function checkSpecKeys(parsed: ParsedSpec, allowed: readonly string[], sp
 export function parseSchedule(spec: string): LearningRateSchedule {
   const expected = `one of ${SCHEDULE_FORMS.join(' | ')}`;
   const parsed = parseSpec(spec, expected);
-  const keys: Record<string, readonly string[]> = { constant: [], step: ['every', 'gamma'], exponential: ['gamma'], cosine: ['warmup', 'min'], onecycle: ['pct', 'div', 'final'], 'inverse-time': ['decay'] };
+  const keys: Record<string, readonly string[]> = { constant: [], step: ['every', 'gamma'], exponential: ['gamma'], cosine: ['warmup', 'min'], onecycle: ['pct', 'div', 'final'], triangle: ['start', 'peak', 'end'], 'inverse-time': ['decay'] };
   const allowed = keys[parsed.head];
   if (!allowed) throw new ArgumentError(`'${spec}': unknown schedule '${parsed.head}'; expected ${expected}`);
   checkSpecKeys(parsed, allowed, spec, expected);
@@ -219,6 +245,8 @@ export function parseSchedule(spec: string): LearningRateSchedule {
       return withForm(() => inverseTimeSchedule({ decay: values.decay! }));
     case 'cosine':
       return withForm(() => cosineSchedule({ warmupEpochs: values.warmup, minLearningRate: values.min }));
+    case 'triangle':
+      return withForm(() => triangleSchedule({ start: values.start, peak: values.peak, end: values.end }));
     default:
       return withForm(() => oneCycleSchedule({ pct: values.pct, div: values.div, final: values.final }));
   }

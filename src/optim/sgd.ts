@@ -2,7 +2,7 @@ import { getBackend } from '../backend/registry.js';
 import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/layer.js';
 import type { Tensor } from '../tensor/index.js';
-import type { Optimizer, OptimizerState } from './optimizer.js';
+import { forParameter, type Optimizer, type OptimizerState } from './optimizer.js';
 import { checkStateOwner, SlotStore, stateScalar } from './state.js';
 
 export interface SgdOptions {
@@ -45,7 +45,7 @@ export class SGD implements Optimizer {
     const config = { lr: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
     parameters.forEach((p, i) => {
       const v = this.momentum > 0 ? this.slots.get(p, 'velocity', backend) : null;
-      backend.sgdUpdate(p.value.data, gradients[i].data, v, config);
+      backend.sgdUpdate(p.value.data, gradients[i].data, v, forParameter(config, p, ['weightDecay']));
     });
   }
 

@@ -34,10 +34,20 @@ export interface CallbackState {
   tensors: Record<string, Float32Array>;
 }
 
+/** Where a run is after a step: `step` steps done in the whole run (1-based), in 0-based `epoch`. */
+export interface StepPosition {
+  step: number;
+  epoch: number;
+  stepsPerEpoch: number;
+  epochs: number;
+}
+
 export interface Callback {
   /** Unique among the callbacks of one fit: names the callback's state in checkpoints. */
   readonly name: string;
   onTrainBegin?(control: TrainingControl): void;
+  /** After every optimizer step (e.g. a weight average). */
+  onStepEnd?(position: StepPosition, control: TrainingControl): void;
   onEpochEnd?(logs: EpochLogs, control: TrainingControl): void | Promise<void>;
   onTrainEnd?(control: TrainingControl): void | Promise<void>;
   getState?(): CallbackState;

@@ -1,5 +1,6 @@
 import { noGrad } from '../autograd/tape.js';
 import { getBackend } from '../backend/registry.js';
+import { padCrop } from '../data/augment/crop.js';
 import { flipHorizontal } from '../data/augment/flip.js';
 import { type ImageDataset, batches } from '../data/index.js';
 import { ArgumentError, ShapeError } from '../errors.js';
@@ -26,12 +27,15 @@ export interface Evaluation {
 }
 
 /**
- * Test-time augmentation: 'none', or 'flip' — the model's outputs (logits) for each image and for
+ * Test-time augmentation: 'none'; 'flip' — the model's outputs (logits) for each image and for
  * its mirror image are averaged before the loss and the predicted class are taken (as airbench
- * does). Only for data whose classes do not change under mirroring (objects, clothes; not digits).
+ * does); 'flip-translate' — airbench's six views: half the weight on the flip average of the
+ * image, half on the flip averages of the image moved one pixel up-left and one down-right
+ * (edges reflected). Only for data whose classes do not change under mirroring (objects,
+ * clothes; not digits).
  */
-export type TestTimeAugmentation = 'none' | 'flip';
-export const testTimeAugmentations: readonly TestTimeAugmentation[] = ['none', 'flip'];
+export type TestTimeAugmentation = 'none' | 'flip' | 'flip-translate';
+export const testTimeAugmentations: readonly TestTimeAugmentation[] = ['none', 'flip', 'flip-translate'];
 
 export interface EvaluateOptions {
   /** Images per forward pass (default 256). */
@@ -43,8 +47,13 @@ export interface EvaluateOptions {
 /** The class scores (logits) of a batch as the dataset holds it (before the input normalisation), in inference mode, with `tta` applied. */
 export function testLogits(model: Network, x: Tensor, tta: TestTimeAugmentation = 'none'): Tensor {
   const logitsOf = (images: Tensor) => model.forward(normalizeBatch(images, model.inputNormalization), { training: false, logits: true });
-  const logits = logitsOf(x);
-  return tta === 'flip' ? scale(add(logits, logitsOf(flipHorizontal(x))), 0.5) : logits;
+  if (tta === 'none') return logitsOf(x);
+  const flipAverage = (images: Tensor) => scale(add(logitsOf(images), logitsOf(flipHorizontal(images))), 0.5);
+  const plain = flipAverage(x);
+  if (tta === 'flip') return plain;
+  // padCrop's window at (0, 0) of the 1-pixel reflect-padded image moves the image down-right; at (2, 2), up-left.
+  const moved = add(flipAverage(padCrop(x, 1, 0, 0, 'reflect')), flipAverage(padCrop(x, 1, 2, 2, 'reflect')));
+  return add(scale(plain, 0.5), scale(moved, 0.25));
 }
 
 /** Checks that a dataset's images fit the model's input and its classes fit the model's output. */

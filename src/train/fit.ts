@@ -5,8 +5,10 @@ import { ArgumentError, CheckpointError, NumericalError, ShapeError } from '../e
 import type { Network } from '../nn/network.js';
 import { Adam, clipByGlobalNorm, type LearningRateSchedule, type Optimizer } from '../optim/index.js';
 import { formatShape, Rng, shapesEqual, Tensor } from '../tensor/index.js';
+import { adaptToTrainingData, markAdapted } from './adapt.js';
 import { type AdversarialTraining, adversarialTrainingBatch, checkAdversarialTraining } from './adversarial.js';
 import type { Callback, CallbackState, TrainingControl } from './callbacks.js';
+import { Lookahead } from './lookahead.js';
 import { type Checkpoint, readCheckpoint, restoreModelFromCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { checkResumable, type ResumingRun, runSettings } from './resume-check.js';
 import { checkDatasetFitsModel, evaluate } from './evaluate.js';
@@ -153,12 +155,15 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
   if (options.resumeFrom !== undefined) {
     const checkpoint = typeof options.resumeFrom === 'string' ? await readCheckpoint(options.resumeFrom) : options.resumeFrom;
     run = onBackend(() =>
-      resume(checkpoint, { model, optimizer, callbacks, control, batchSize, trainImages: train.count, datasetName: options.datasetName ?? train.name, schedule, settings }),
+      resume(checkpoint, { model, optimizer, callbacks, control, batchSize, trainImages: train.count, datasetName: options.datasetName ?? train.name, schedule, settings, lookahead: callbacks.some((c) => c instanceof Lookahead) }),
     );
     shuffleRng.restore(checkpoint.state.rng.shuffle);
     dropoutRng.restore(checkpoint.state.rng.dropout);
     augmentRng.restore(checkpoint.state.rng.augment);
   }
+  // Layers set from data (PatchWhitening) adapt before the first step; a resumed run has their weights.
+  if (options.resumeFrom === undefined) adaptToTrainingData(model, train);
+  else markAdapted(model);
   for (const p of model.parameters()) p.value = new Tensor(backend.adopt(p.value.data), p.value.shape);
   const params = model.trainableParameters();
   const sources = params.map((p) => p.value);
@@ -256,6 +261,7 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
       }));
       step++;
       run.globalStep++;
+      for (const c of callbacks) if (c.onStepEnd) onBackend(() => c.onStepEnd!({ step: run.globalStep, epoch: e, stepsPerEpoch: steps, epochs }, control));
       seen += batch.labels.length;
       lossSum += loss * batch.labels.length;
       correct += batchCorrect;

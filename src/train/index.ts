@@ -10,3 +10,5 @@ export * from './callbacks.js';
 export * from './checkpoint.js';
 export * from './resume-check.js';
 export * from './adversarial.js';
+export * from './adapt.js';
+export * from './lookahead.js';

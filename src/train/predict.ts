@@ -9,7 +9,8 @@ import { classScores } from './loss.js';
 /**
  * Class probabilities [batch, classes] for a batch of images with pixels in [0, 1] (for capsule
  * networks: the digit capsules' lengths, each in [0, 1], which need not sum to 1). With
- * `tta: 'flip'`, from the logits of each image averaged with those of its mirror image.
+ * `tta: 'flip'`, from the logits of each image averaged with those of its mirror image; with
+ * 'flip-translate', airbench's six views (see TestTimeAugmentation).
  */
 export function predict(model: Network, x: Tensor, options: { tta?: TestTimeAugmentation } = {}): Tensor {
   return noGrad(() =>

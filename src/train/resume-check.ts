@@ -35,6 +35,8 @@ export interface ResumingRun {
   schedule?: LearningRateSchedule | null;
   /** Checked against checkpoints that record them. */
   settings?: RunSettings;
+  /** Whether this run averages its weights with the Lookahead callback (checked when given). */
+  lookahead?: boolean;
 }
 
 /** Throws a CheckpointError that names what differs and the flag that would make it match. */
@@ -62,6 +64,10 @@ export function checkResumable(checkpoint: Checkpoint, run: ResumingRun): void {
   }
   if (run.datasetName !== undefined && state.dataset !== run.datasetName) {
     refuse(`it was trained on dataset '${state.dataset}', but this run uses '${run.datasetName}' (resume with --dataset ${state.dataset})`);
+  }
+  if (run.lookahead !== undefined && checkpoint.callbacks.has('lookahead') !== run.lookahead) {
+    const theirs = checkpoint.callbacks.has('lookahead');
+    refuse(`it was trained ${theirs ? 'with' : 'without'} the lookahead weight average, but this run is ${run.lookahead ? 'with' : 'without'} it (resume ${theirs ? 'with' : 'without'} --lookahead)`);
   }
   if (run.schedule === undefined) return;
 

@@ -4,7 +4,7 @@ import { ArgumentError } from '../../src/errors.js';
 import { cifarResNet } from '../../src/models/resnet.js';
 import { createZooModel, zooNames } from '../../src/models/index.js';
 import { GraphModel, Sequential } from '../../src/nn/index.js';
-import { Adam } from '../../src/optim/index.js';
+import { Adam, SGD } from '../../src/optim/index.js';
 import { createTrainStep, randomBatch } from '../../src/train/index.js';
 import { Rng } from '../../src/tensor/index.js';
 
@@ -51,6 +51,30 @@ describe('zoo: residual and VGG networks for CIFAR', () => {
     // convs 432 + 4,608 + 9,216 + 18,432 + 36,864 + 73,728; BN 4 × (16 + 32 + 32 + 64 + 64 + 128); dense 1,290
     assert.equal(small.countParameters(), 145_914);
     assert.equal(small.name, 'cifar-fast-small');
+  });
+
+  test("cifar-whiten is airbench93's net: whitening 2×2 → 24, convs at 64, 128, 128 filters, 570,296 parameters, the dense layer's logits × 1/9", () => {
+    const model = createZooModel('cifar-whiten');
+    assert.deepEqual(model.layers[0].outputShape, [31, 31, 24]);
+    assert.equal(model.layers.filter((l) => l.type === 'Conv2D').length, 6);
+    assert.deepEqual(model.layers.filter((l) => l.type === 'Conv2D').map((l) => l.outputShape![2]), [64, 64, 128, 128, 128, 128]);
+    // whitening 288 + 24; convs 13,824 + 36,864 + 73,728 + 3 × 147,456; BN (β + 2 moving) 3 × 640; dense 1,280
+    assert.equal(model.countParameters(), 570_296);
+    assert.equal(model.trainableParameters().reduce((n, p) => n + p.value.size, 0), 570_296 - 288 - 2 * 640);
+    const betas = model.parameters().filter((p) => p.name.endsWith('/beta'));
+    assert.equal(betas.length, 6);
+    assert.ok(betas.every((p) => p.learningRateScale === 64));
+    assert.ok(model.outputsProbabilities());
+    assert.match(model.summary(), /×0\.1111/);
+  });
+
+  test('cifar-whiten learns a fixed random batch once adapted: the loss falls over 10 Nesterov steps', () => {
+    const model = createZooModel('cifar-whiten', { inputShape: [16, 16, 3], numClasses: 4 });
+    const { x, labels } = randomBatch(model, 8, new Rng(3));
+    (model.layers[0] as unknown as { adapt(x: unknown): void }).adapt(x);
+    const step = createTrainStep(model, { optimizer: new SGD({ learningRate: 0.05, momentum: 0.85, nesterov: true }) });
+    const losses = Array.from({ length: 10 }, () => step(x, labels));
+    assert.ok(losses[9] < 0.6 * losses[0], `loss ${losses[0].toFixed(3)} → ${losses[9].toFixed(3)}`);
   });
 
   test('a small CIFAR ResNet (depth 8, 16×16 input) learns a fixed random batch: the loss falls over 15 Adam steps', () => {

@@ -1,6 +1,7 @@
 /**
  * The optimizer classes: AdamW against Adam, RMSprop options, createOptimizer's names and
- * checks, and the state export/import that checkpoints rely on.
+ * checks, the state export/import that checkpoints rely on, and per-parameter learning-rate
+ * scales (airbench's fast batch-norm shifts).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -99,4 +100,39 @@ test('Adam state names its arrays <parameter>/m and <parameter>/v and counts ste
   assert.throws(() => new Adam().setState({ ...state, tensors: { ...state.tensors, 'conv/kernel/m': new Float32Array(3) } }, ps), /conv\/kernel\/m/);
   assert.throws(() => new Adam().setState({ ...state, tensors: { 'dense/bias/m': new Float32Array(5) } }, ps), /5 values but parameter 'dense\/bias' has 4/);
   assert.throws(() => new Adam().setState({ ...state, scalars: { step: -1, learningRate: 0.001 } }, ps), /step/);
+});
+
+test('a parameter with learningRateScale 64 gets the step of the learning rate × 64, with the same weight-decay shrink per step as the others (SGD, AdamW)', () => {
+  const scaled = (ps: Parameter[]) => [{ ...ps[0] }, { ...ps[1], learningRateScale: 64 }];
+  // SGD without momentum: w − lr·s·(g + (wd/s)·w) = w − lr·s·g − lr·wd·w.
+  const ps = scaled(parameters(4));
+  const before = copy(ps);
+  const gs = gradients(new Rng(5), ps);
+  new SGD({ learningRate: 0.01, weightDecay: 0.5 }).step(ps, gs);
+  before.forEach((w, k) => {
+    const s = k === 1 ? 64 : 1;
+    w.forEach((v, i) => {
+      const expected = v - 0.01 * s * gs[k].data[i] - 0.01 * 0.5 * v;
+      assert.ok(Math.abs(ps[k].value.data[i] - expected) < 1e-6, `parameter ${k}[${i}]: ${ps[k].value.data[i]} vs ${expected}`);
+    });
+  });
+  // The scale is the rate: Nesterov SGD on a scale-64 parameter at lr 0.001 moves it exactly as at lr 0.064 with decay 0.5/64.
+  const a = scaled(parameters(6));
+  const b = parameters(6);
+  const rng = new Rng(7);
+  const steps = Array.from({ length: 3 }, () => gradients(rng, a));
+  const fast = new SGD({ learningRate: 0.001, momentum: 0.9, nesterov: true, weightDecay: 0.5 });
+  const reference = new SGD({ learningRate: 0.064, momentum: 0.9, nesterov: true, weightDecay: 0.5 / 64 });
+  for (const g of steps) {
+    fast.step(a, g);
+    reference.step([b[1]], [g[1]]);
+  }
+  a[1].value.data.forEach((v, i) => assert.ok(Math.abs(v - b[1].value.data[i]) < 1e-6, `bias[${i}]: ${v} vs ${b[1].value.data[i]}`));
+  // AdamW: the decoupled shrink lr·wd·w does not grow with the scale, the Adam step does.
+  const c = scaled(parameters(8));
+  const d = parameters(8);
+  const g = gradients(new Rng(9), c);
+  new AdamW({ learningRate: 0.001, weightDecay: 0.1 }).step(c, g);
+  new AdamW({ learningRate: 0.064, weightDecay: 0.1 / 64 }).step([d[1]], [g[1]]);
+  c[1].value.data.forEach((v, i) => assert.ok(Math.abs(v - d[1].value.data[i]) < 1e-6, `AdamW bias[${i}]`));
 });

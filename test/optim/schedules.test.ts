@@ -56,18 +56,18 @@ test('one-cycle over 100 steps (pct 0.3, div 25, final 1e4): starts at base/25, 
 });
 
 test('parseSchedule reads every documented form, and its config gives back a spec that parses to the same schedule', () => {
-  const specs = ['constant', 'step:every=3', 'step:every=2,gamma=0.5', 'exponential:gamma=0.95', 'cosine', 'cosine:warmup=2', 'cosine:warmup=0.5,min=1e-5', 'onecycle', 'onecycle:pct=0.25,div=10,final=100', 'inverse-time:decay=1e-6'];
+  const specs = ['constant', 'step:every=3', 'step:every=2,gamma=0.5', 'exponential:gamma=0.95', 'cosine', 'cosine:warmup=2', 'cosine:warmup=0.5,min=1e-5', 'onecycle', 'onecycle:pct=0.25,div=10,final=100', 'triangle', 'triangle:start=0.1,peak=0.5,end=0', 'inverse-time:decay=1e-6'];
   for (const spec of specs) {
     const sched = parseSchedule(spec);
     const again = parseSchedule(String(sched.getConfig().spec));
     for (const s of [0, 7, 33, 99]) assert.equal(again.learningRate(0.1, at(s)), sched.learningRate(0.1, at(s)), `${spec} at ${s}`);
   }
   assert.equal(parseSchedule(' cosine : warmup = 2 ').getConfig().warmupEpochs, 2, 'spaces are allowed');
-  assert.equal(SCHEDULE_FORMS.length, 6);
+  assert.equal(SCHEDULE_FORMS.length, 7);
 });
 
 test('wrong schedule forms are ArgumentErrors that quote the input and list the expected forms', () => {
-  const bad = ['', 'cosin', 'cosine:', 'cosine:warmup', 'cosine:warmup=x', 'cosine:warmpu=2', 'cosine:warmup=1,warmup=2', 'step', 'step:every=0', 'step:every=1.5', 'step:every=2,gamma=2', 'exponential', 'exponential:gamma=0', 'onecycle:pct=1', 'constant:x=1', 'cosine:warmup=-1', 'inverse-time', 'inverse-time:decay=-1'];
+  const bad = ['', 'cosin', 'cosine:', 'cosine:warmup', 'cosine:warmup=x', 'cosine:warmpu=2', 'cosine:warmup=1,warmup=2', 'step', 'step:every=0', 'step:every=1.5', 'step:every=2,gamma=2', 'exponential', 'exponential:gamma=0', 'onecycle:pct=1', 'constant:x=1', 'cosine:warmup=-1', 'inverse-time', 'inverse-time:decay=-1', 'triangle:peak=1.5', 'triangle:start=-0.1', 'triangle:slope=2'];
   for (const spec of bad) {
     assert.throws(
       () => parseSchedule(spec),
@@ -83,4 +83,16 @@ test('inverse-time (Keras legacy decay): base/(1 + decay·step), step counted ov
   assert.equal(at(0), 0.1);
   assert.ok(Math.abs(at(1000) - 0.05) < 1e-15);
   assert.ok(Math.abs(at(250) - 0.1 / 1.25) < 1e-15);
+});
+
+test("triangle (airbench's) over 100 steps: 0.2·base at step 0, rising linearly to the base rate at step 23, then falling linearly to 0.07·base at the last step", () => {
+  const sched = parseSchedule('triangle');
+  const lr = (step: number) => sched.learningRate(2, at(step));
+  assert.equal(lr(0), 0.4);
+  assert.ok(Math.abs(lr(11.5) - 1.2) < 1e-12, 'halfway up');
+  assert.equal(lr(23), 2);
+  assert.ok(Math.abs(lr(100) - 0.14) < 1e-12);
+  assert.ok(Math.abs(lr(99) - 2 * (1 - 0.93 * (76 / 77))) < 1e-12, 'the last step of the run is one step before the end');
+  for (let s = 1; s <= 23; s++) assert.ok(lr(s) > lr(s - 1), `rising at ${s}`);
+  for (let s = 24; s <= 99; s++) assert.ok(lr(s) < lr(s - 1), `falling at ${s}`);
 });
