@@ -220,7 +220,7 @@ export function registerTrain(program: Command): void {
     });
 }
 
-const AUGMENT_NAMES = 'crop, flip, rotate, translate, scale, brightness, contrast, noise, cutout';
+const AUGMENT_NAMES = 'crop, flip, altflip, rotate, translate, scale, brightness, contrast, noise, cutout';
 
 function normalizeMode(value: string): 'none' | 'per-channel' {
   if (value !== 'none' && value !== 'per-channel') throw new InvalidArgumentError(`expected none or per-channel, got '${value}'`);

@@ -18,7 +18,7 @@ function convGroup(filters: number): Layer[] {
  * then three groups of two 3×3 convolutions at 64, 128 and 128 filters (each group pools once),
  * batch norm without scale whose shift learns 64× faster, identity-initialised filters, a global
  * max pool and a bias-free dense layer whose logits are scaled by 1/9. ReLU where airbench uses
- * GELU. About 54 M multiply-adds per image forward (cifar-fast: 70 M), 0.33 M parameters. Meant
+ * GELU. About 108 MFLOP per image forward (cifar-fast: 70), 0.57 M parameters. Meant
  * for airbench's recipe: Nesterov SGD at batch 1024, a triangular schedule, label smoothing 0.2,
  * flips and 2-pixel translations.
  */

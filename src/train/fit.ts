@@ -1,6 +1,6 @@
 import { valueAndGrads } from '../autograd/tape.js';
 import { getBackend, withBackend } from '../backend/registry.js';
-import { type ImageDataset, batchCount, batches } from '../data/index.js';
+import { type BatchPlace, type ImageDataset, batchCount, batches } from '../data/index.js';
 import { ArgumentError, CheckpointError, NumericalError, ShapeError } from '../errors.js';
 import type { Network } from '../nn/network.js';
 import { Adam, clipByGlobalNorm, type LearningRateSchedule, type Optimizer } from '../optim/index.js';
@@ -56,7 +56,7 @@ export interface FitOptions {
    * normalisation, with a generator of its own (seeded from `seed`, saved in checkpoints).
    * Must return a batch of the same shape.
    */
-  augment?: (x: Tensor, rng: Rng) => Tensor;
+  augment?: (x: Tensor, rng: Rng, place?: BatchPlace) => Tensor;
   /**
    * Adversarial training: each batch (after `augment`, before the input normalisation) gets an
    * FGSM or PGD copy made against the current weights (in inference mode), trained on together
@@ -227,7 +227,7 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
       // One scope per step: the backend reclaims every intermediate when it ends.
       const { loss, batchCorrect } = onBackend(() => backend.scope(() => {
         const prepareStart = now();
-        const augmented = options.augment ? augmentBatch(options.augment, batch.x, augmentRng) : batch.x;
+        const augmented = options.augment ? augmentBatch(options.augment, batch.x, augmentRng, { indices: batch.indices, epoch: e }) : batch.x;
         // Making adversarial examples is model work, not data preparation: kept out of dataSeconds.
         let trained = { x: augmented, labels: batch.labels };
         let attackSeconds = 0;
@@ -289,8 +289,8 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
   return run.logs;
 }
 
-function augmentBatch(augment: (x: Tensor, rng: Rng) => Tensor, x: Tensor, rng: Rng): Tensor {
-  const y = augment(x, rng);
+function augmentBatch(augment: (x: Tensor, rng: Rng, place?: BatchPlace) => Tensor, x: Tensor, rng: Rng, place: BatchPlace): Tensor {
+  const y = augment(x, rng, place);
   if (!(y instanceof Tensor) || !shapesEqual(y.shape, x.shape)) {
     throw new ShapeError(`augment must return a batch of the shape it was given, ${formatShape(x.shape)}; it returned ${y instanceof Tensor ? formatShape(y.shape) : String(y)}`);
   }

@@ -62,7 +62,7 @@ test('the same seed gives the same PNG, another seed a different one; --magnify 
 test('an unknown augmentation fails with the valid names and forms, and writes nothing', async () => {
   const out = join(work, 'bad.png');
   const stderr = await runFails(['augment-preview', '--dataset', 'mnist', '--augment', 'crop:4,wobble', '--out', out]);
-  assert.match(stderr, /E_UNKNOWN_NAME.*unknown augmentation 'wobble'; known: crop, flip, rotate, translate, scale, brightness, contrast, noise, cutout/);
+  assert.match(stderr, /E_UNKNOWN_NAME.*unknown augmentation 'wobble'; known: crop, flip, altflip, rotate, translate, scale, brightness, contrast, noise, cutout/);
   assert.match(stderr, /crop:PAD\[:zero\|reflect\]/);
   await assert.rejects(readFile(out), { code: 'ENOENT' });
 });

@@ -31,3 +31,28 @@ export function randomFlip(p = 0.5): BatchTransform {
     return flipHorizontal(x, which);
   };
 }
+
+/** A fixed pseudo-random bit per image index (murmur3's finaliser), the same in every run. */
+function imageBit(index: number): number {
+  let h = (index + 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) & 1;
+}
+
+/**
+ * airbench's alternating flip: half the images (a fixed pseudo-random half, by index) are mirrored
+ * in even epochs and the other half in odd ones, so every image is seen both ways in any two
+ * consecutive epochs, where random flips repeat a side a quarter of the time. Needs the batch's
+ * place (fit gives it); without it, image i of epoch 0.
+ */
+export function alternatingFlip(): BatchTransform {
+  return (x, _rng, place) => {
+    const { n } = batchDims(x, 'altflip');
+    if (place && place.indices.length !== n) throw new ArgumentError(`altflip needs one index per image: the batch has ${n} images, got ${place.indices.length} indices`);
+    const parity = (place?.epoch ?? 0) & 1;
+    const which = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) which[i] = (imageBit(place ? place.indices[i] : i) ^ parity) === 1;
+    return flipHorizontal(x, which);
+  };
+}

@@ -1,8 +1,8 @@
-export type { BatchTransform } from './transform.js';
+export type { BatchPlace, BatchTransform } from './transform.js';
 export { compose } from './compose.js';
 export { parseAugmentSpec, augmentations, type AugmentationInfo } from './spec.js';
 export { padCrop, randomCrop, type PadMode } from './crop.js';
-export { flipHorizontal, randomFlip } from './flip.js';
+export { alternatingFlip, flipHorizontal, randomFlip } from './flip.js';
 export { rotateImages, randomRotation } from './rotate.js';
 export { translateImages, randomTranslation, TRANSLATE_FILLS, type TranslateFill } from './translate.js';
 export { scaleImages, randomScale } from './scale.js';

@@ -10,7 +10,7 @@ import { compose } from './compose.js';
 import { randomContrast } from './contrast.js';
 import { randomCrop, PAD_MODES, type PadMode } from './crop.js';
 import { randomCutout } from './cutout.js';
-import { randomFlip } from './flip.js';
+import { alternatingFlip, randomFlip } from './flip.js';
 import { gaussianNoise } from './noise.js';
 import { randomRotation } from './rotate.js';
 import { randomScale } from './scale.js';
@@ -51,6 +51,16 @@ const ENTRIES: readonly Entry[] = [
     maxArgs: 1,
     build([p = '0.5'], bad) {
       return randomFlip(numberIn(p, 'P', 0, 1, bad));
+    },
+  },
+  {
+    name: 'altflip',
+    form: 'altflip',
+    description: "mirror a fixed half of the images in even epochs and the other half in odd ones (airbench's alternating flip: each image is seen both ways every two epochs)",
+    minArgs: 0,
+    maxArgs: 0,
+    build() {
+      return alternatingFlip();
     },
   },
   {

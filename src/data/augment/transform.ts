@@ -9,7 +9,14 @@ import { ShapeError } from '../../errors.js';
 import type { Rng } from '../../tensor/rng.js';
 import { allocData, formatShape, Tensor } from '../../tensor/tensor.js';
 
-export type BatchTransform = (x: Tensor, rng: Rng) => Tensor;
+/** Where a training batch comes from: its images' indices in the dataset and the run's epoch (0-based). */
+export interface BatchPlace {
+  indices: ArrayLike<number>;
+  epoch: number;
+}
+
+/** `place` is given by training; transforms that need it (alternating flip) take image i of epoch 0 without it. */
+export type BatchTransform = (x: Tensor, rng: Rng, place?: BatchPlace) => Tensor;
 
 /** The sizes of an image batch. */
 export interface BatchDims {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flipHorizontal, randomFlip } from '../../../src/data/augment/index.js';
+import { alternatingFlip, flipHorizontal, parseAugmentSpec, randomFlip } from '../../../src/data/augment/index.js';
 import { Rng } from '../../../src/tensor/rng.js';
 import { assertBitEqual, greyImage, pixel, randomBatch, rowsOf } from './images.js';
 
@@ -54,4 +54,26 @@ test('flip does not modify its input', () => {
   const before = Array.from(x.data);
   flipHorizontal(x);
   assert.deepEqual(Array.from(x.data), before);
+});
+
+test('alternating flip: an image mirrored in one epoch is not in the next, about half are mirrored in each, and the same index always starts the same way', () => {
+  const x = randomBatch([400, 2, 3, 1]);
+  const indices = Array.from({ length: 400 }, (_, i) => 1000 + i);
+  const mirrored = (epoch: number) => {
+    const y = alternatingFlip()(x, new Rng(0), { indices, epoch });
+    return Array.from({ length: 400 }, (_, i) => pixel(y, i, 0, 0) !== pixel(x, i, 0, 0));
+  };
+  const [e0, e1, e2, e3] = [0, 1, 2, 3].map(mirrored);
+  for (let i = 0; i < 400; i++) {
+    assert.notEqual(e0[i], e1[i], `image ${i}: the same side in epochs 0 and 1`);
+    assert.equal(e0[i], e2[i]);
+    assert.equal(e1[i], e3[i]);
+  }
+  const count = e0.filter(Boolean).length;
+  assert.ok(count > 160 && count < 240, `mirrored ${count} of 400`);
+  // Shuffled batches: what decides is the image's index, not its place in the batch or the generator.
+  const reversed = alternatingFlip()(x, new Rng(9), { indices: [...indices].reverse(), epoch: 0 });
+  assert.equal(pixel(reversed, 0, 0, 0) !== pixel(x, 0, 0, 0), e0[399]);
+  assert.throws(() => alternatingFlip()(x, new Rng(0), { indices: [1, 2], epoch: 0 }), /one index per image: the batch has 400 images, got 2/);
+  assertBitEqual(parseAugmentSpec('altflip')(x, new Rng(0), { indices, epoch: 1 }), alternatingFlip()(x, new Rng(0), { indices, epoch: 1 }));
 });

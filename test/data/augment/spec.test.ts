@@ -7,7 +7,7 @@ import { Rng } from '../../../src/tensor/rng.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
 import { assertBitEqual, differs, randomBatch } from './images.js';
 
-const NAMES = ['crop', 'flip', 'rotate', 'translate', 'scale', 'brightness', 'contrast', 'noise', 'cutout'];
+const NAMES = ['crop', 'flip', 'altflip', 'rotate', 'translate', 'scale', 'brightness', 'contrast', 'noise', 'cutout'];
 
 test('every documented form parses and keeps the batch shape', () => {
   const x = randomBatch([4, 12, 10, 3]);
@@ -17,6 +17,7 @@ test('every documented form parses and keeps the batch shape', () => {
     'crop:4:zero',
     'flip',
     'flip:0.3',
+    'altflip',
     'rotate:15',
     'translate:4',
     'translate:0.1',
