@@ -635,6 +635,25 @@ describe('wasm backend memory', () => {
     assert.ok(persistent.length === 100 && outside.length === 333);
   });
 
+  test('WasmHeap reuses a free block of up to twice the size before growing (a smaller last batch fits in the full batches\' blocks), never a block more than twice as large while it can grow', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
+    const heap = new WasmHeap(memory, 0);
+    const offset = (a: Float32Array) => a.byteOffset;
+    heap.beginScope();
+    const full = [heap.f32(1024 * 100), heap.f32(1024 * 50)].map(offset);
+    heap.endScope();
+    const reserved = heap.bytesReserved;
+    heap.beginScope();
+    const partial = [heap.f32(848 * 100), heap.f32(848 * 50)].map(offset);
+    heap.endScope();
+    assert.deepEqual(partial, full, 'the 848-image arrays took the 1024-image blocks');
+    assert.equal(heap.bytesReserved, reserved);
+    heap.beginScope();
+    const small = heap.f32(1024 * 20);
+    heap.endScope();
+    assert.ok(!full.includes(offset(small)), 'a block over twice the size is not used while memory can grow');
+  });
+
   test('resident arrays made before the memory grows stay valid and are used in place afterwards', () => {
     const rng = new Rng(83);
     const x = randomArray(rng, 1000);

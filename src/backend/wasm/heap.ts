@@ -84,20 +84,38 @@ export class WasmHeap {
     return this.memory.buffer.byteLength;
   }
 
-  /** A block of at least `bytes`, 64-byte aligned, not zeroed; owned by the current scope if any. */
+  /**
+   * A block of at least `bytes`, 64-byte aligned, not zeroed; owned by the current scope if any.
+   * It is a free block of the request's size class, else the smallest free block of up to twice
+   * that size (so a smaller last batch, or an evaluation pass, reuses the blocks of the full
+   * batches instead of adding blocks of new sizes), else new memory — and when the memory cannot
+   * grow any more, any larger free block.
+   */
   allocBytes(bytes: number, persistent = false): number {
     const size = sizeClass(Math.max(bytes, 1));
-    const list = this.freeLists.get(size);
-    let ptr = list && list.length > 0 ? list.pop()! : -1;
-    if (ptr < 0) {
-      this.ensureCapacity(this.top + size, bytes);
-      ptr = this.top;
-      this.top += size;
+    let block = this.takeFree(size, 2 * size);
+    if (block === null) {
+      if (this.top + size > MAX_PAGES * PAGE) block = this.takeFree(size, Infinity);
+      if (block === null) {
+        this.ensureCapacity(this.top + size, bytes);
+        block = { ptr: this.top, size };
+        this.top += size;
+      }
     }
-    this.sizes.set(ptr, size);
-    this.liveBytes += size;
+    const { ptr } = block;
+    this.sizes.set(ptr, block.size);
+    this.liveBytes += block.size;
     if (!persistent && this.scopes.length > 0) this.scopes[this.scopes.length - 1].push(ptr);
     return ptr;
+  }
+
+  /** The free block of the smallest size class in [min, max], taken off its list; null when there is none. */
+  private takeFree(min: number, max: number): { ptr: number; size: number } | null {
+    const exact = this.freeLists.get(min);
+    if (exact && exact.length > 0) return { ptr: exact.pop()!, size: min };
+    let best = -1;
+    for (const [size, list] of this.freeLists) if (list.length > 0 && size > min && size <= max && (best < 0 || size < best)) best = size;
+    return best < 0 ? null : { ptr: this.freeLists.get(best)!.pop()!, size: best };
   }
 
   /**
