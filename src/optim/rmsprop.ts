@@ -3,8 +3,7 @@ import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/layer.js';
 import type { Tensor } from '../tensor/index.js';
 import { forParameter, type Optimizer, type OptimizerState } from './optimizer.js';
-import { checkLearningRate, checkWeightDecay } from './sgd.js';
-import { checkStateOwner, SlotStore, stateScalar } from './state.js';
+import { checkLearningRate, checkWeightDecay, loadSteppedState, SlotStore, steppedState } from './state.js';
 
 export interface RmspropOptions {
   learningRate?: number;
@@ -63,15 +62,10 @@ export class RMSprop implements Optimizer {
   }
 
   getState(): OptimizerState {
-    return { name: this.name, tensors: this.slots.export(), scalars: { step: this.stepCount, learningRate: this.learningRate } };
+    return steppedState(this.name, this.slots, this.stepCount, this.learningRate);
   }
 
   setState(state: OptimizerState, parameters: readonly Parameter[]): void {
-    checkStateOwner(state, this.name);
-    const step = stateScalar(state, 'step', true);
-    const lr = checkLearningRate(stateScalar(state, 'learningRate'));
-    this.slots.import(state.tensors, parameters, ['square_avg', 'grad_avg', 'momentum_buffer'], this.name);
-    this.stepCount = step;
-    this.learningRate = lr;
+    ({ step: this.stepCount, learningRate: this.learningRate } = loadSteppedState(state, this.name, this.slots, parameters, ['square_avg', 'grad_avg', 'momentum_buffer']));
   }
 }

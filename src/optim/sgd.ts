@@ -3,23 +3,14 @@ import { ArgumentError } from '../errors.js';
 import type { Parameter } from '../nn/layer.js';
 import type { Tensor } from '../tensor/index.js';
 import { forParameter, type Optimizer, type OptimizerState } from './optimizer.js';
-import { checkStateOwner, SlotStore, stateScalar } from './state.js';
+import { checkLearningRate, checkStateOwner, checkWeightDecay, SlotStore, stateScalar } from './state.js';
+
 
 export interface SgdOptions {
   learningRate?: number;
   momentum?: number;
   nesterov?: boolean;
   weightDecay?: number;
-}
-
-export function checkLearningRate(lr: number): number {
-  if (!(typeof lr === 'number' && Number.isFinite(lr) && lr > 0)) throw new ArgumentError(`learning rate must be a positive number, got ${lr}`);
-  return lr;
-}
-
-export function checkWeightDecay(wd: number): number {
-  if (!(typeof wd === 'number' && Number.isFinite(wd) && wd >= 0)) throw new ArgumentError(`weight decay must be a number ≥ 0, got ${wd}`);
-  return wd;
 }
 
 /** Stochastic gradient descent with optional (Nesterov) momentum and L2 weight decay, as PyTorch's SGD. */

@@ -55,6 +55,16 @@ export class SlotStore {
   }
 }
 
+export function checkLearningRate(lr: number): number {
+  if (!(typeof lr === 'number' && Number.isFinite(lr) && lr > 0)) throw new ArgumentError(`learning rate must be a positive number, got ${lr}`);
+  return lr;
+}
+
+export function checkWeightDecay(wd: number): number {
+  if (!(typeof wd === 'number' && Number.isFinite(wd) && wd >= 0)) throw new ArgumentError(`weight decay must be a number ≥ 0, got ${wd}`);
+  return wd;
+}
+
 /** Throws unless `state` was saved by an optimizer called `name`. */
 export function checkStateOwner(state: OptimizerState, name: string): void {
   if (state.name !== name) throw new ArgumentError(`optimizer state was saved by '${state.name}', which cannot be loaded into '${name}'`);
@@ -67,4 +77,21 @@ export function stateScalar(state: OptimizerState, key: string, integer = false)
     throw new ArgumentError(`optimizer state '${state.name}' needs ${integer ? 'a non-negative integer' : 'a finite number'} '${key}', found ${JSON.stringify(v)}`);
   }
   return v;
+}
+
+/** The state of an optimizer that counts its steps (Adam, RMSprop): its slots, the step count and the learning rate. */
+export function steppedState(name: string, slots: SlotStore, step: number, learningRate: number): OptimizerState {
+  return { name, tensors: slots.export(), scalars: { step, learningRate } };
+}
+
+/**
+ * Loads a steppedState into `slots` (checked as SlotStore.import does) and returns its step
+ * count and learning rate; nothing changes when it throws.
+ */
+export function loadSteppedState(state: OptimizerState, name: string, slots: SlotStore, parameters: readonly Parameter[], knownSlots: readonly string[]): { step: number; learningRate: number } {
+  checkStateOwner(state, name);
+  const step = stateScalar(state, 'step', true);
+  const learningRate = checkLearningRate(stateScalar(state, 'learningRate'));
+  slots.import(state.tensors, parameters, knownSlots, name);
+  return { step, learningRate };
 }
