@@ -5,7 +5,7 @@ import { ArgumentError, CheckpointError, NumericalError, ShapeError } from '../e
 import type { Network } from '../nn/network.js';
 import { Adam, clipByGlobalNorm, type LearningRateSchedule, type Optimizer } from '../optim/index.js';
 import { formatShape, Rng, shapesEqual, Tensor } from '../tensor/index.js';
-import { adaptToTrainingData, markAdapted } from './adapt.js';
+import { ADAPT_IMAGES, adaptToTrainingData, markAdapted } from './adapt.js';
 import { type AdversarialTraining, adversarialTrainingBatch, checkAdversarialTraining } from './adversarial.js';
 import type { Callback, CallbackState, TrainingControl } from './callbacks.js';
 import { Lookahead } from './lookahead.js';
@@ -162,8 +162,16 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
     augmentRng.restore(checkpoint.state.rng.augment);
   }
   // Layers set from data (PatchWhitening) adapt before the first step; a resumed run has their weights.
-  if (options.resumeFrom === undefined) adaptToTrainingData(model, train);
-  else markAdapted(model);
+  if (options.resumeFrom === undefined) {
+    const started = now();
+    const adapted = adaptToTrainingData(model, train);
+    if (adapted.length > 0) {
+      const images = Math.min(ADAPT_IMAGES, train.count).toLocaleString('en-US');
+      options.progress?.write(`Adapted ${adapted.map((l) => `'${l.name}' (${l.type})`).join(', ')} to the first ${images} training images in ${(now() - started).toFixed(1)} s\n`);
+    }
+  } else {
+    markAdapted(model);
+  }
   for (const p of model.parameters()) p.value = new Tensor(backend.adopt(p.value.data), p.value.shape);
   const params = model.trainableParameters();
   const sources = params.map((p) => p.value);
