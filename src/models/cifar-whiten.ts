@@ -14,7 +14,8 @@ function convGroup(filters: number): Layer[] {
 
 /**
  * airbench93's network (Keller Jordan, cifar10-airbench) in Fovea's layers: a fixed 2×2
- * patch-whitening convolution (24 filters, set from the training images before the first step),
+ * patch-whitening convolution (24 filters, set from the training images before the first step;
+ * its bias trains for 3 epochs, then freezes, which spares the first convolution's dX),
  * then three groups of two 3×3 convolutions at 64, 128 and 128 filters (each group pools once),
  * batch norm without scale whose shift learns 64× faster, identity-initialised filters, a global
  * max pool and a bias-free dense layer whose logits are scaled by 1/9. ReLU where airbench uses
@@ -25,7 +26,7 @@ function convGroup(filters: number): Layer[] {
 export function cifarWhiten(options: { inputShape: Shape; numClasses: number }, widths: readonly [number, number, number] = [64, 128, 128]): Sequential {
   return new Sequential(
     [
-      new PatchWhitening({ kernelSize: 2 }),
+      new PatchWhitening({ kernelSize: 2, biasEpochs: 3 }),
       new Activation({ activation: 'relu' }),
       ...widths.flatMap((w) => convGroup(w)),
       new GlobalMaxPooling2D(),

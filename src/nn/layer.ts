@@ -135,6 +135,13 @@ export abstract class Layer {
   }
 
   /**
+   * Called by `fit` before the first step of every epoch (0-based, counted over the whole run,
+   * also when a run resumes): a layer may stop training a weight from some epoch on by clearing
+   * its `trainable` flag (PatchWhitening's bias). Most layers do nothing.
+   */
+  beginEpoch(_epoch: number): void {}
+
+  /**
    * Called when the model is built, with the model's input shape (without the batch axis), for
    * layers that depend on it beyond their own input (a reconstruction decoder); throws ShapeError.
    */

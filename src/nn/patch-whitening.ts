@@ -12,6 +12,8 @@ export interface PatchWhiteningArgs {
   epsilon?: number;
   /** True once `adapt` has set the filters (saved models record it; training does not adapt them again). */
   adapted?: boolean;
+  /** Train the bias for this many epochs of a run, then freeze it (airbench: 3); default: always trained. */
+  biasEpochs?: number;
   name?: string;
 }
 
@@ -21,7 +23,7 @@ export interface PatchWhiteningArgs {
  * k×k×C patches and sets 2·k²·C filters, each eigenvector u of Σ scaled by 1/√(λ + ε) and its
  * negation, so that the responses to real patches are decorrelated with unit variance (the pair
  * keeps both signs through a following ReLU). Valid padding, stride 1: [H, W, C] →
- * [H−k+1, W−k+1, 2k²C]. The filters are not trained; the bias is. `fit` adapts the layer on the
+ * [H−k+1, W−k+1, 2k²C]. The filters are not trained; the bias is (for `biasEpochs` epochs when set). `fit` adapts the layer on the
  * first 5,000 training images (after the input normalisation) when it must be the model's first layer.
  */
 export class PatchWhitening extends Layer {
@@ -29,6 +31,7 @@ export class PatchWhitening extends Layer {
   readonly kernelSize: number;
   readonly epsilon: number;
   adapted: boolean;
+  readonly biasEpochs: number | null;
   kernel: Parameter | null = null;
   bias: Parameter | null = null;
 
@@ -40,6 +43,15 @@ export class PatchWhitening extends Layer {
       throw new ArgumentError(`PatchWhitening epsilon must be a positive number, got ${JSON.stringify(args.epsilon)}`);
     }
     this.adapted = args.adapted ?? false;
+    this.biasEpochs = args.biasEpochs ?? null;
+    if (this.biasEpochs !== null && !(Number.isInteger(this.biasEpochs) && this.biasEpochs >= 0)) {
+      throw new ArgumentError(`PatchWhitening biasEpochs must be a whole number ≥ 0, got ${JSON.stringify(args.biasEpochs)}`);
+    }
+  }
+
+  /** Freezes the bias from epoch `biasEpochs` on (then training skips this layer's backward pass). */
+  override beginEpoch(epoch: number): void {
+    if (this.bias) this.bias.trainable = this.biasEpochs === null || epoch < this.biasEpochs;
   }
 
   /** Length of one flattened patch: k·k·C. */
@@ -96,11 +108,12 @@ export class PatchWhitening extends Layer {
   }
 
   override describe(): LayerDescription {
-    return { filters: this.outputShape?.[2], padding: 'valid', detail: `whitening f=${this.kernelSize}${this.adapted ? '' : ' (not adapted)'}` };
+    const bias = this.biasEpochs === null ? '' : `,bias ${this.biasEpochs} epochs`;
+    return { filters: this.outputShape?.[2], padding: 'valid', detail: `whitening f=${this.kernelSize}${bias}${this.adapted ? '' : ' (not adapted)'}` };
   }
 
   getConfig(): LayerConfig {
-    return { type: this.type, name: this.name, kernelSize: this.kernelSize, epsilon: this.epsilon, adapted: this.adapted };
+    return { type: this.type, name: this.name, kernelSize: this.kernelSize, epsilon: this.epsilon, adapted: this.adapted, ...(this.biasEpochs === null ? {} : { biasEpochs: this.biasEpochs }) };
   }
 }
 

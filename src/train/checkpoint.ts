@@ -180,11 +180,21 @@ export function restoreModelFromCheckpoint(checkpoint: Checkpoint, model: Networ
 
 /** Throws a CheckpointError naming both models unless `model` has the checkpoint's architecture. */
 export function checkCheckpointArchitecture(checkpoint: Checkpoint, model: Network): void {
-  const theirs = checkpoint.architecture;
-  const ours = model.getConfig();
+  const theirs = withoutAdaptedFlags(checkpoint.architecture);
+  const ours = withoutAdaptedFlags(model.getConfig());
   if (JSON.stringify(theirs) !== JSON.stringify(ours)) {
     throw new CheckpointError(`it was trained on ${describeArchitecture(theirs)}, but this run trains ${describeArchitecture(ours)}${firstDifference(theirs, ours)}; resume with the same model, or start a new run in another directory`, checkpoint.dir);
   }
+}
+
+/**
+ * The architecture without the layers' `adapted` flags: a layer set from data (PatchWhitening) is
+ * adapted in the checkpoint of a run and not yet in the fresh model that resumes it, and its
+ * weights come from the checkpoint anyway.
+ */
+function withoutAdaptedFlags(config: NetworkConfig): NetworkConfig {
+  if (!Array.isArray(config.layers)) return config;
+  return { ...config, layers: config.layers.map((layer) => (typeof layer === 'object' && layer !== null && 'adapted' in layer ? Object.fromEntries(Object.entries(layer).filter(([k]) => k !== 'adapted')) : layer)) as NetworkConfig['layers'] };
 }
 
 /** Up to this many layers are listed one by one; longer models are summarised by layer type. */

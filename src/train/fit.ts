@@ -173,8 +173,9 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
     markAdapted(model);
   }
   for (const p of model.parameters()) p.value = new Tensor(backend.adopt(p.value.data), p.value.shape);
-  const params = model.trainableParameters();
-  const sources = params.map((p) => p.value);
+  // Which weights train may change from epoch to epoch (Layer.beginEpoch): set at each epoch's start.
+  let params = model.trainableParameters();
+  let sources = params.map((p) => p.value);
   const bar = options.progress ? new ProgressBar(options.progress) : null;
   const learningRateAt = (epochIndex: number): number => {
     const base = schedule ? schedule.learningRate(baseLearningRate, { step: run.globalStep, epoch: epochIndex, stepsPerEpoch: steps, epochs }) : baseLearningRate;
@@ -214,6 +215,9 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
   for (const c of callbacks) onBackend(() => c.onTrainBegin?.(control));
   for (let e = run.epochsDone; e < epochs && !run.stopped; e++) {
     const epoch = (model.history.epoch.at(-1) ?? 0) + 1;
+    for (const layer of model.layers) layer.beginEpoch(e);
+    params = model.trainableParameters();
+    sources = params.map((p) => p.value);
     bar?.epochStart(e + 1, epochs);
     const start = now();
     let lossSum = 0;
@@ -314,7 +318,8 @@ function resume(checkpoint: Checkpoint, run: ResumingRun & { callbacks: Callback
   checkResumable(checkpoint, run);
   restoreModelFromCheckpoint(checkpoint, run.model);
   try {
-    run.optimizer.setState(checkpoint.optimizer, run.model.trainableParameters());
+    // Every weight, not only those training now: a weight frozen after some epochs keeps its slots.
+    run.optimizer.setState(checkpoint.optimizer, run.model.parameters());
     for (const c of run.callbacks) {
       const saved = checkpoint.callbacks.get(c.name);
       if (saved && c.setState) c.setState(saved);

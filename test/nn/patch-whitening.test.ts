@@ -157,6 +157,33 @@ describe('PatchWhitening', () => {
     assert.deepEqual(Float32Array.from(layer.parameters()[0].value.data), adapted);
   });
 
+  test('with biasEpochs 1 the bias trains in the first epoch only, while the rest trains on; a run interrupted after the freeze resumes bit for bit', async () => {
+    const data = colourDataset(64, 6);
+    const make = () =>
+      new Sequential([new PatchWhitening({ kernelSize: 2, biasEpochs: 1 }), new Activation({ activation: 'relu' }), new GlobalMaxPooling2D(), new Dense({ units: 2, activation: 'softmax' })], {
+        inputShape: [8, 8, 3],
+        name: 'whiten-freeze',
+      }).build({ seed: 1 });
+    const options = (extra: object = {}) => ({ epochs: 3, batchSize: 16, optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }), seed: 2, ...extra });
+    const model = make();
+    const biases: Float32Array[] = [];
+    const dense: Float32Array[] = [];
+    await fit(model, data, options({ onEpochEnd: () => { biases.push(Float32Array.from(model.layers[0].parameters()[1].value.data)); dense.push(Float32Array.from(model.layers[3].parameters()[0].value.data)); } }));
+    assert.ok(biases[0].some((v) => v !== 0), 'the bias trained in epoch 1');
+    assert.deepEqual(biases[1], biases[0]);
+    assert.deepEqual(biases[2], biases[0]);
+    assert.notDeepEqual(dense[2], dense[1], 'the dense layer still trains');
+    assert.match(model.summary(), /whitening f=2,bias 1 epochs/);
+
+    const dir = await mkdtemp(join(tmpdir(), 'fovea-whiten-freeze-'));
+    dirs.push(dir);
+    await assert.rejects(fit(make(), data, options({ checkpointDir: dir, onEpochEnd: (l: { epoch: number }) => { if (l.epoch === 3) throw new Error('power cut'); } })), /power cut/);
+    const resumed = make();
+    await fit(resumed, data, options({ resumeFrom: dir }));
+    resumed.parameters().forEach((p, i) => assert.deepEqual(Float32Array.from(p.value.data), Float32Array.from(model.parameters()[i].value.data), p.name));
+    assert.throws(() => new PatchWhitening({ biasEpochs: -1 }), /biasEpochs must be a whole number ≥ 0, got -1/);
+  });
+
   test('a saved model keeps the adapted filters and says it is adapted, so training it again does not re-adapt', async () => {
     const model = whiteningModel();
     await fit(model, colourDataset(32, 3), { epochs: 1, batchSize: 16, optimizer: new SGD({ learningRate: 0.05 }) });
