@@ -123,7 +123,7 @@ const zoo: Record<string, ZooEntry> = {
     create: vggSmall,
   },
   'cifar-fast': {
-    description: 'Fovea\'s fast CIFAR net (after airbench): conv → pool → BN → ReLU stages of 32, 64, 128, 256 filters, global max pool → dense; the best CIFAR-10 accuracy in 30 minutes on 2 cores',
+    description: 'Fovea\'s first fast CIFAR net (after airbench): conv → pool → BN → ReLU stages of 32, 64, 128, 256 filters, global max pool → dense; 85.6% on CIFAR-10 in 27 minutes on 2 cores (cifar-whiten does better)',
     inputShape: CIFAR_SHAPE,
     create: (options) => cifarFast(options),
   },
