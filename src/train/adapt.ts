@@ -20,10 +20,12 @@ export function isAdaptable(layer: Layer): layer is AdaptableLayer {
 
 /**
  * Adapts every layer of the model that has not been adapted yet to the first ADAPT_IMAGES
- * training images, normalised as the model normalises its input. Such a layer sees the model's
- * input, so it must be the model's first layer. Returns the layers adapted.
+ * training images, normalised as the model normalises its input, and says so through `log`. Such
+ * a layer sees the model's input, so it must be the model's first layer. Returns the layers adapted.
  */
-export function adaptToTrainingData(model: Network, train: ImageDataset): AdaptableLayer[] {
+export function adaptToTrainingData(model: Network, train: ImageDataset, report: { now?: () => number; log?: (message: string) => void } = {}): AdaptableLayer[] {
+  const now = report.now ?? (() => performance.now() / 1000);
+  const started = now();
   const pending = model.layers.filter(isAdaptable).filter((l) => !l.adapted);
   if (pending.length === 0) return [];
   for (const layer of pending) {
@@ -35,6 +37,7 @@ export function adaptToTrainingData(model: Network, train: ImageDataset): Adapta
   const count = Math.min(ADAPT_IMAGES, train.count);
   const images = normalizeBatch(gatherImages(train, Array.from({ length: count }, (_, i) => i)), model.inputNormalization);
   for (const layer of pending) layer.adapt(images);
+  report.log?.(`Adapted ${pending.map((l) => `'${l.name}' (${l.type})`).join(', ')} to the first ${count.toLocaleString('en-US')} training images in ${(now() - started).toFixed(1)} s`);
   return pending;
 }
 

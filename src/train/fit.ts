@@ -5,7 +5,7 @@ import { ArgumentError, CheckpointError, NumericalError, ShapeError } from '../e
 import type { Network } from '../nn/network.js';
 import { Adam, clipByGlobalNorm, type LearningRateSchedule, type Optimizer } from '../optim/index.js';
 import { formatShape, Rng, shapesEqual, Tensor } from '../tensor/index.js';
-import { ADAPT_IMAGES, adaptToTrainingData, markAdapted } from './adapt.js';
+import { adaptToTrainingData, markAdapted } from './adapt.js';
 import { type AdversarialTraining, adversarialTrainingBatch, checkAdversarialTraining } from './adversarial.js';
 import type { Callback, CallbackState, TrainingControl } from './callbacks.js';
 import { Lookahead } from './lookahead.js';
@@ -162,20 +162,9 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
     augmentRng.restore(checkpoint.state.rng.augment);
   }
   // Layers set from data (PatchWhitening) adapt before the first step; a resumed run has their weights.
-  if (options.resumeFrom === undefined) {
-    const started = now();
-    const adapted = adaptToTrainingData(model, train);
-    if (adapted.length > 0) {
-      const images = Math.min(ADAPT_IMAGES, train.count).toLocaleString('en-US');
-      options.progress?.write(`Adapted ${adapted.map((l) => `'${l.name}' (${l.type})`).join(', ')} to the first ${images} training images in ${(now() - started).toFixed(1)} s\n`);
-    }
-  } else {
-    markAdapted(model);
-  }
+  if (options.resumeFrom === undefined) adaptToTrainingData(model, train, { now, log: control.log });
+  else markAdapted(model);
   for (const p of model.parameters()) p.value = new Tensor(backend.adopt(p.value.data), p.value.shape);
-  // Which weights train may change from epoch to epoch (Layer.beginEpoch): set at each epoch's start.
-  let params = model.trainableParameters();
-  let sources = params.map((p) => p.value);
   const bar = options.progress ? new ProgressBar(options.progress) : null;
   const learningRateAt = (epochIndex: number): number => {
     const base = schedule ? schedule.learningRate(baseLearningRate, { step: run.globalStep, epoch: epochIndex, stepsPerEpoch: steps, epochs }) : baseLearningRate;
@@ -215,9 +204,10 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
   for (const c of callbacks) onBackend(() => c.onTrainBegin?.(control));
   for (let e = run.epochsDone; e < epochs && !run.stopped; e++) {
     const epoch = (model.history.epoch.at(-1) ?? 0) + 1;
+    // Which weights train may change from epoch to epoch (Layer.beginEpoch).
     for (const layer of model.layers) layer.beginEpoch(e);
-    params = model.trainableParameters();
-    sources = params.map((p) => p.value);
+    const params = model.trainableParameters();
+    const sources = params.map((p) => p.value);
     bar?.epochStart(e + 1, epochs);
     const start = now();
     let lossSum = 0;
