@@ -111,18 +111,19 @@ export function adamwUpdate(
 }
 
 /**
- * RMSprop (PyTorch's form): g = grad + weightDecay·param; s = ρs + (1−ρ)g²; centered (gradAvg ≠ 0):
- * a = ρa + (1−ρ)g, denominator √max(0, s − a²) + ε, else √s + ε; u = g / denominator; with
- * momentum (buffer ≠ 0): b = μb + u, u = b; param −= lr·u.
+ * RMSprop: g = grad + weightDecay·param; s = ρs + (1−ρ)g²; centered (gradAvg ≠ 0):
+ * a = ρa + (1−ρ)g and v = max(0, s − a²), else v = s; u = g / (√(v + εin) + εout) — PyTorch's
+ * form has εin = 0, TensorFlow's εout = 0; with momentum (buffer ≠ 0): b = μb + u, u = b;
+ * param −= lr·u.
  */
 export function rmspropUpdate(
   param: usize, grad: usize, squareAvg: usize, gradAvg: usize, buffer: usize,
-  lr: f64, rho: f64, momentum: f64, epsilon: f64, weightDecay: f64,
+  lr: f64, rho: f64, momentum: f64, epsilon: f64, epsilonInSqrt: f64, weightDecay: f64,
   start: i32, end: i32,
 ): void {
   const oneMinusRho = 1.0 - rho;
   const rhoV = f64x2.splat(rho), orV = f64x2.splat(oneMinusRho);
-  const muV = f64x2.splat(momentum), epsV = f64x2.splat(epsilon);
+  const muV = f64x2.splat(momentum), epsV = f64x2.splat(epsilon), epsInV = f64x2.splat(epsilonInSqrt);
   const wdV = f64x2.splat(weightDecay), lrV = f64x2.splat(lr);
   const zero = f64x2.splat(0.0);
   let i = start;
@@ -137,7 +138,7 @@ export function rmspropUpdate(
       store2FromF64(at(gradAvg, i), a);
       variance = f64x2.max(zero, f64x2.sub(s, f64x2.mul(a, a)));
     }
-    let u = f64x2.div(g, f64x2.add(f64x2.sqrt(variance), epsV));
+    let u = f64x2.div(g, f64x2.add(f64x2.sqrt(f64x2.add(variance, epsInV)), epsV));
     if (buffer != 0) {
       u = f64x2.add(f64x2.mul(muV, load2AsF64(at(buffer, i))), u);
       store2FromF64(at(buffer, i), u);
@@ -155,7 +156,7 @@ export function rmspropUpdate(
       store<f32>(at(gradAvg, i), <f32>a);
       variance = Math.max(0.0, s - a * a);
     }
-    let u = g / (Math.sqrt(variance) + epsilon);
+    let u = g / (Math.sqrt(variance + epsilonInSqrt) + epsilon);
     if (buffer != 0) {
       u = momentum * <f64>load<f32>(at(buffer, i)) + u;
       store<f32>(at(buffer, i), <f32>u);

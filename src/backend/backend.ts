@@ -73,6 +73,8 @@ export interface RmspropConfig {
   rho: number;
   momentum: number;
   epsilon: number;
+  /** Divide by √(s + ε) (TensorFlow's ApplyRMSProp, tf.keras) instead of √s + ε (PyTorch's, Keras 2.0–2.2's). */
+  epsilonInSqrt?: boolean;
   /** L2 penalty added to the gradient. */
   weightDecay: number;
 }

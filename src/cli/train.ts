@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { channelStats, type ImageDataset, parseAugmentSpec, splitValidation, take } from '../data/index.js';
 import { ArgumentError, ShapeError } from '../errors.js';
 import { loadModel, saveModel } from '../io/index.js';
@@ -25,6 +25,7 @@ interface TrainFlags {
   labelSmoothing: number;
   clipNorm?: number;
   lookahead?: boolean;
+  rmspropEpsilon?: 'outside' | 'inside';
   validationSplit?: number;
   monitor?: MonitoredMetric;
   earlyStopping?: EarlyStoppingSpec;
@@ -94,6 +95,7 @@ export function registerTrain(program: Command): void {
     .option('--lr <rate>', 'learning rate (the base rate a --schedule shapes)', positiveNumber, 1e-3)
     .option('--optimizer <name>', `one of ${optimizerNames.join(', ')}`, 'adam')
     .option('--momentum <m>', 'momentum in [0, 1) for sgd and rmsprop (momentum and nesterov default to 0.9)', unitFraction)
+    .addOption(new Option('--rmsprop-epsilon <where>', "rmsprop: add epsilon outside the square root (PyTorch, Keras 2.0–2.2) or inside it (TensorFlow, tf.keras)").choices(['outside', 'inside']))
     .option('--weight-decay <w>', 'L2 penalty (sgd, adam, rmsprop) or decoupled weight decay (adamw, default 0.01)', nonNegativeNumber)
     .option('--schedule <spec>', `learning-rate schedule: ${SCHEDULE_FORMS.join(' | ')} (see below)`, fromArgumentError(parseSchedule))
     .option('--label-smoothing <eps>', 'label smoothing ε in [0, 1): targets (1−ε)·onehot + ε/classes', unitFraction, 0)
@@ -116,7 +118,7 @@ export function registerTrain(program: Command): void {
     .option('--quiet', 'no progress bar or summary')
     .addHelpText('after', HELP_AFTER)
     .action(async (flags: TrainFlags, command: Command) => {
-      const optimizer = createOptimizer(flags.optimizer, { learningRate: flags.lr, weightDecay: flags.weightDecay, momentum: flags.momentum });
+      const optimizer = createOptimizer(flags.optimizer, { learningRate: flags.lr, weightDecay: flags.weightDecay, momentum: flags.momentum, epsilonInSqrt: flags.rmspropEpsilon === 'inside' });
       const data = await openDataset(flags.dataset, { imageSize: flags.imageSize, valSplit: flags.testSplit, seed: flags.seed });
       const { train, validation } = splitTraining(flags.limitTrain ? take(data.train, Math.min(flags.limitTrain, data.train.count)) : data.train, flags);
       const test = flags.limitTest ? take(data.test, Math.min(flags.limitTest, data.test.count)) : data.test;
@@ -325,6 +327,7 @@ function describeRun(flags: TrainFlags, model: Network, dataset: string, locatio
     flags.labelSmoothing > 0 && `label smoothing ${flags.labelSmoothing}`,
     flags.clipNorm !== undefined && `clip norm ${flags.clipNorm}`,
     flags.lookahead && 'lookahead',
+    flags.rmspropEpsilon === 'inside' && 'epsilon inside the square root',
     flags.adversarial !== undefined && `adversarial ${flags.adversarial}`,
   ].filter(Boolean);
   const resume = flags.resume && resumed ? `\n${describeResumePoint(flags.resume, resumed, flags.epochs)}` : '';

@@ -19,6 +19,8 @@ export interface OptimizerOptions {
   weightDecay?: number;
   /** sgd and rmsprop (default 0), momentum and nesterov (default 0.9); Adam's is its beta1. */
   momentum?: number;
+  /** rmsprop only: TensorFlow's placement of epsilon, inside the square root (see RMSprop). */
+  epsilonInSqrt?: boolean;
 }
 
 /**
@@ -26,17 +28,18 @@ export interface OptimizerOptions {
  * 0.9) or `nesterov` (SGD with Nesterov momentum, default 0.9).
  */
 export function createOptimizer(name: string, options: OptimizerOptions = {}): Optimizer {
-  const { momentum, ...rest } = options;
+  const { momentum, epsilonInSqrt, ...rest } = options;
   if (momentum !== undefined && (name === 'adam' || name === 'adamw')) {
     throw new ArgumentError(`momentum does not apply to ${name} (its first-moment decay is beta1); use it with sgd, momentum, nesterov or rmsprop`);
   }
+  if (epsilonInSqrt && name !== 'rmsprop') throw new ArgumentError(`epsilon inside the square root is an RMSprop setting; ${name} does not take it`);
   switch (name) {
     case 'adam':
       return new Adam(rest);
     case 'adamw':
       return new AdamW(rest);
     case 'rmsprop':
-      return new RMSprop({ ...rest, momentum });
+      return new RMSprop({ ...rest, momentum, epsilonInSqrt });
     case 'sgd':
       return new SGD({ ...rest, momentum });
     case 'momentum':

@@ -15,12 +15,15 @@ export interface RmspropOptions {
   centered?: boolean;
   /** L2 penalty added to the gradient. */
   weightDecay?: number;
+  /** Divide by √(s + ε), as TensorFlow and tf.keras do, instead of √s + ε (PyTorch, Keras 2.0–2.2; the default). */
+  epsilonInSqrt?: boolean;
 }
 
 /**
  * RMSprop (Hinton's lecture 6e): each weight's step is divided by the root of a running average
  * of its squared gradients. Defaults as Keras (lr 0.001, rho 0.9, epsilon 1e-7); the update is
- * PyTorch's (epsilon added outside the square root, momentum on the scaled gradient).
+ * PyTorch's (epsilon added outside the square root, momentum on the scaled gradient), or with
+ * `epsilonInSqrt` TensorFlow's placement of epsilon (inside the root, as tf.keras trains).
  */
 export class RMSprop implements Optimizer {
   readonly name = 'rmsprop';
@@ -30,6 +33,7 @@ export class RMSprop implements Optimizer {
   readonly epsilon: number;
   readonly centered: boolean;
   readonly weightDecay: number;
+  readonly epsilonInSqrt: boolean;
   private stepCount = 0;
   private readonly slots = new SlotStore();
 
@@ -40,6 +44,7 @@ export class RMSprop implements Optimizer {
     this.epsilon = options.epsilon ?? 1e-7;
     this.centered = options.centered ?? false;
     this.weightDecay = checkWeightDecay(options.weightDecay ?? 0);
+    this.epsilonInSqrt = options.epsilonInSqrt ?? false;
     if (!(this.rho >= 0 && this.rho < 1)) throw new ArgumentError(`RMSprop rho must be in [0, 1), got ${this.rho}`);
     if (!(this.momentum >= 0 && this.momentum < 1)) throw new ArgumentError(`RMSprop momentum must be in [0, 1), got ${this.momentum}`);
     if (!(this.epsilon > 0)) throw new ArgumentError(`RMSprop epsilon must be > 0, got ${this.epsilon}`);
@@ -48,7 +53,7 @@ export class RMSprop implements Optimizer {
   step(parameters: readonly Parameter[], gradients: readonly Tensor[]): void {
     const backend = getBackend();
     this.stepCount++;
-    const config = { lr: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, weightDecay: this.weightDecay };
+    const config = { lr: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, epsilonInSqrt: this.epsilonInSqrt, weightDecay: this.weightDecay };
     parameters.forEach((p, i) => {
       const squareAvg = this.slots.get(p, 'square_avg', backend);
       const gradAvg = this.centered ? this.slots.get(p, 'grad_avg', backend) : null;
@@ -58,7 +63,8 @@ export class RMSprop implements Optimizer {
   }
 
   getConfig(): Record<string, unknown> {
-    return { name: this.name, learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered, weightDecay: this.weightDecay };
+    // epsilonInSqrt only when set, so checkpoints saved before the option existed still resume.
+    return { name: this.name, learningRate: this.learningRate, rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered, weightDecay: this.weightDecay, ...(this.epsilonInSqrt ? { epsilonInSqrt: true } : {}) };
   }
 
   getState(): OptimizerState {

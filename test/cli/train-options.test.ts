@@ -30,6 +30,8 @@ test('invalid training flags exit non-zero before training, each with a message 
     [['--schedule', 'linear'], /unknown schedule 'linear'; expected one of/],
     [['--schedule', 'step:every=0'], /every must be a positive whole number.*expected one of/],
     [['--optimizer', 'adagrad'], /unknown optimizer 'adagrad'; known: adam, adamw, rmsprop, sgd/],
+    [['--rmsprop-epsilon', 'middle'], /--rmsprop-epsilon.*'middle' is invalid. Allowed choices are outside, inside/],
+    [['--optimizer', 'adam', '--rmsprop-epsilon', 'inside'], /an RMSprop setting; adam does not take it/],
     [['--optimizer', 'adam', '--momentum', '0.9'], /momentum does not apply to adam/],
     [['--momentum', '1'], /--momentum.*expected a number from 0 up to \(not including\) 1/],
     [['--weight-decay', '-0.1'], /--weight-decay.*expected a number ≥ 0/],

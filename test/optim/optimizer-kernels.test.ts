@@ -70,6 +70,24 @@ describe('RMSprop kernel against hand-computed steps', () => {
     });
   });
 
+  test("epsilon inside the square root (TensorFlow's form): p −= lr·g/√(s + ε); a tiny gradient then moves its weight far less than with √s + ε", () => {
+    const eps = 1e-7;
+    const inside = Float64Array.of(1, 1);
+    const outside = Float64Array.of(1, 1);
+    const grad = Float64Array.of(0.5, 1e-4);
+    js64.rmspropUpdate(inside, grad, new Float64Array(2), null, null, { ...base, epsilonInSqrt: true });
+    js64.rmspropUpdate(outside, grad, new Float64Array(2), null, null, base);
+    [0.5, 1e-4].forEach((g, i) => {
+      const s1 = 0.1 * g * g;
+      close(inside[i], 1 - (0.01 * g) / Math.sqrt(s1 + eps), `inside[${i}]`);
+      close(outside[i], 1 - (0.01 * g) / (Math.sqrt(s1) + eps), `outside[${i}]`);
+    });
+    // First step, s = 0.1·g² = 1e-9: √(1e-9 + 1e-7) ≈ 3.2e-4 against √1e-9 + 1e-7 ≈ 3.2e-5, a tenth of the step.
+    const ratio = (1 - inside[1]) / (1 - outside[1]);
+    assert.ok(ratio > 0.09 && ratio < 0.11, `the small gradient's step shrinks to ${ratio.toFixed(3)} of PyTorch's`);
+    assert.ok((1 - inside[0]) / (1 - outside[0]) > 0.999, 'a large gradient hardly notices');
+  });
+
   test('centered, with momentum 0.9 and L2 weight decay 0.01: a = ρa + (1−ρ)g, denominator √(s − a²) + ε, b = μb + g/denominator', () => {
     const param = Float64Array.of(2);
     const grad = Float64Array.of(0.3);
@@ -119,11 +137,13 @@ describe('wasm optimizer kernels against js, bit for bit', () => {
   });
 
   test(`RMSprop plain, centered, momentum, weight decay on lengths ${sizes.join(', ')}`, () => {
-    const configs: Array<{ centered: boolean; momentum: number; weightDecay: number; rho: number }> = [
+    const configs: Array<{ centered: boolean; momentum: number; weightDecay: number; rho: number; epsilonInSqrt?: boolean }> = [
       { centered: false, momentum: 0, weightDecay: 0, rho: 0.9 },
       { centered: true, momentum: 0, weightDecay: 0, rho: 0.99 },
       { centered: false, momentum: 0.9, weightDecay: 1e-4, rho: 0.9 },
       { centered: true, momentum: 0.5, weightDecay: 5e-4, rho: 0.95 },
+      { centered: false, momentum: 0, weightDecay: 0, rho: 0.9, epsilonInSqrt: true },
+      { centered: true, momentum: 0.5, weightDecay: 5e-4, rho: 0.95, epsilonInSqrt: true },
     ];
     for (const n of sizes) {
       for (const c of configs) {
@@ -135,7 +155,7 @@ describe('wasm optimizer kernels against js, bit for bit', () => {
             const [p, g, s] = xs;
             const a = c.centered ? xs[3] : null;
             const buf = c.momentum > 0 ? xs[c.centered ? 4 : 3] : null;
-            for (let k = 0; k < 3; k++) b.rmspropUpdate(p, g, s, a, buf, { lr: 1e-3, rho: c.rho, momentum: c.momentum, epsilon: 1e-7, weightDecay: c.weightDecay });
+            for (let k = 0; k < 3; k++) b.rmspropUpdate(p, g, s, a, buf, { lr: 1e-3, rho: c.rho, momentum: c.momentum, epsilon: 1e-7, epsilonInSqrt: c.epsilonInSqrt, weightDecay: c.weightDecay });
           }, resident);
         }
       }

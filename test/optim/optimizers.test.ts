@@ -136,3 +136,16 @@ test('a parameter with learningRateScale 64 gets the step of the learning rate Ã
   new AdamW({ learningRate: 0.064, weightDecay: 0.1 / 64 }).step([d[1]], [g[1]]);
   c[1].value.data.forEach((v, i) => assert.ok(Math.abs(v - d[1].value.data[i]) < 1e-6, `AdamW bias[${i}]`));
 });
+
+test("RMSprop's epsilonInSqrt (TensorFlow's form) reaches the kernel and the config only when set, so older checkpoints' configs still match; other optimizers refuse it", () => {
+  const tf = createOptimizer('rmsprop', { learningRate: 0.01, epsilonInSqrt: true });
+  assert.equal(tf.getConfig().epsilonInSqrt, true);
+  assert.ok(!('epsilonInSqrt' in createOptimizer('rmsprop').getConfig()));
+  const run = (opt: Optimizer) => {
+    const ps = parameters(11);
+    opt.step(ps, gradients(new Rng(12), ps));
+    return copy(ps);
+  };
+  assert.notDeepEqual(run(tf), run(createOptimizer('rmsprop', { learningRate: 0.01 })));
+  assert.throws(() => createOptimizer('adam', { epsilonInSqrt: true }), (e: unknown) => e instanceof ArgumentError && /an RMSprop setting; adam does not take it/.test(e.message));
+});

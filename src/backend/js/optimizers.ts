@@ -37,11 +37,13 @@ export function adamUpdate(param: TensorData, grad: TensorData, m: TensorData, v
 
 /**
  * RMSprop as PyTorch: g += wd·param; s = ρs + (1−ρ)g²; centered: a = ρa + (1−ρ)g and the
- * denominator is √max(0, s − a²) + ε, else √s + ε; u = g / denominator; with momentum
- * b = μb + u, u = b; param −= lr·u.
+ * denominator is √max(0, s − a²) + ε, else √s + ε (with epsilonInSqrt, TensorFlow's
+ * √(max(0, s − a²) + ε) and √(s + ε)); u = g / denominator; with momentum b = μb + u, u = b;
+ * param −= lr·u.
  */
 export function rmspropUpdate(param: TensorData, grad: TensorData, squareAvg: TensorData, gradAvg: TensorData | null, buffer: TensorData | null, config: RmspropConfig): void {
-  const { lr, rho, momentum, epsilon, weightDecay } = config;
+  const { lr, rho, momentum, weightDecay } = config;
+  const [outside, inside] = config.epsilonInSqrt ? [0, config.epsilon] : [config.epsilon, 0];
   const oneMinusRho = 1 - rho;
   for (let i = 0; i < param.length; i++) {
     const p = param[i];
@@ -54,7 +56,7 @@ export function rmspropUpdate(param: TensorData, grad: TensorData, squareAvg: Te
       gradAvg[i] = a;
       variance = Math.max(0, s - a * a);
     }
-    let u = g / (Math.sqrt(variance) + epsilon);
+    let u = g / (Math.sqrt(variance + inside) + outside);
     if (buffer) {
       u = momentum * buffer[i] + u;
       buffer[i] = u;

@@ -283,7 +283,8 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
     },
     rmspropUpdate(param, grad, squareAvg, gradAvg, buffer, c) {
       inPlace([param, squareAvg, gradAvg, buffer], ([p, s, a, b]) => {
-        pool.run('rmspropUpdate', [p, input(grad), s, a, b, c.lr, c.rho, c.momentum, c.epsilon, c.weightDecay, 0, param.length], param.length, 4, MIN_WORK_PER_THREAD);
+        const [outside, inside] = c.epsilonInSqrt ? [0, c.epsilon] : [c.epsilon, 0];
+        pool.run('rmspropUpdate', [p, input(grad), s, a, b, c.lr, c.rho, c.momentum, outside, inside, c.weightDecay, 0, param.length], param.length, 4, MIN_WORK_PER_THREAD);
       });
     },
     ...wasmBatchNorm(context),

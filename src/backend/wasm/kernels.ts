@@ -32,7 +32,7 @@ export interface WasmKernels {
   sgdUpdate(param: number, grad: number, velocity: number, lr: number, momentum: number, nesterov: number, weightDecay: number, start: number, end: number): void;
   adamUpdate(param: number, grad: number, m: number, v: number, lr: number, beta1: number, beta2: number, epsilon: number, step: number, weightDecay: number, start: number, end: number): void;
   adamwUpdate(param: number, grad: number, m: number, v: number, lr: number, beta1: number, beta2: number, epsilon: number, step: number, weightDecay: number, decoupledWeightDecay: number, start: number, end: number): void;
-  rmspropUpdate(param: number, grad: number, squareAvg: number, gradAvg: number, buffer: number, lr: number, rho: number, momentum: number, epsilon: number, weightDecay: number, start: number, end: number): void;
+  rmspropUpdate(param: number, grad: number, squareAvg: number, gradAvg: number, buffer: number, lr: number, rho: number, momentum: number, epsilon: number, epsilonInSqrt: number, weightDecay: number, start: number, end: number): void;
   batchNormMoments(x: number, rows: number, channels: number, mean: number, m2: number, cStart: number, cEnd: number): void;
   batchNormBackwardSums(dy: number, x: number, mean: number, rows: number, channels: number, sumDy: number, sumDyXc: number, cStart: number, cEnd: number): void;
   channelAffine(x: number, coef: number, channels: number, y: number, rowStart: number, rowEnd: number): void;

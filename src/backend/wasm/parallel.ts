@@ -28,7 +28,7 @@ export const PARALLEL_KERNELS = [
   { name: 'sgdUpdate', range: 7 },
   { name: 'adamUpdate', range: 10 },
   { name: 'adamwUpdate', range: 11 },
-  { name: 'rmspropUpdate', range: 10 },
+  { name: 'rmspropUpdate', range: 11 },
   { name: 'batchNormMoments', range: 5 },
   { name: 'batchNormBackwardSums', range: 7 },
   { name: 'channelAffine', range: 4 },
