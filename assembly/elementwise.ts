@@ -6,7 +6,9 @@
 // sub, mul, div or sqrt of f32 operands rounds the same either way, so those stay in f32x4.
 // exp, log, tanh and sigmoid use AssemblyScript's f64 Math (musl), not V8's (fdlibm): both are
 // within 1 ulp in f64, so after rounding to f32 they almost always agree (see the tests).
+// GELU is the exception: a fast f32 approximation (assembly/gelu.ts), a few ulps from the reference.
 
+import { geluBackward, geluForward } from './gelu';
 import { at, load2AsF64, store2FromF64 } from './util';
 
 export const RELU: i32 = 0;
@@ -19,6 +21,7 @@ export const NEG: i32 = 6;
 export const SQUARE: i32 = 7;
 export const SQRT: i32 = 8;
 export const ABS: i32 = 9;
+export const GELU: i32 = 10;
 
 export const ADD: i32 = 0;
 export const SUB: i32 = 1;
@@ -97,6 +100,10 @@ export function unary(op: i32, x: usize, y: usize, alpha: f64, start: i32, end: 
     case ABS:
       for (; i + 4 <= end; i += 4) v128.store(at(y, i), f32x4.abs(v128.load(at(x, i))));
       for (; i < end; i++) setF32(y, i, Mathf.abs(f32At(x, i)));
+      break;
+    case GELU:
+      // A rational erf in f32 (assembly/gelu.ts): within a few ulps of the f64 reference, not bit for bit.
+      geluForward(x, y, start, end);
       break;
     default:
       unreachable();
@@ -203,6 +210,9 @@ export function unaryBackward(op: i32, dy: usize, x: usize, y: usize, dx: usize,
       }
       break;
     }
+    case GELU:
+      geluBackward(dy, x, y, dx, start, end);
+      break;
     default:
       unreachable();
   }

@@ -44,7 +44,7 @@ export interface BatchMatmulInfo {
   bBatched: boolean;
 }
 
-export type UnaryOp = 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'neg' | 'square' | 'sqrt' | 'abs';
+export type UnaryOp = 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh' | 'exp' | 'log' | 'neg' | 'square' | 'sqrt' | 'abs' | 'gelu';
 export type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
 export interface SgdConfig {

@@ -133,9 +133,14 @@ const zoo: Record<string, ZooEntry> = {
     create: cifarFastSmall,
   },
   'cifar-whiten': {
-    description: 'airbench93\'s net: a fixed 2×2 patch-whitening conv set from the training images → 3 groups of two 3×3 convs (64, 128, 128; identity init; BN without scale, shift learning 64× faster) → global max pool → dense ×1/9',
+    description: 'airbench93\'s net: a fixed 2×2 patch-whitening conv set from the training images → 3 groups of two 3×3 convs (64, 128, 128; identity init; BN without scale, shift learning 64× faster; GELU) → global max pool → dense ×1/9',
     inputShape: CIFAR_SHAPE,
     create: (options) => cifarWhiten(options),
+  },
+  'cifar-whiten-relu': {
+    description: 'cifar-whiten with ReLU in place of GELU (a few per cent faster per step)',
+    inputShape: CIFAR_SHAPE,
+    create: (options) => cifarWhiten({ ...options, activation: 'relu', name: 'cifar-whiten-relu' }),
   },
   capsnet: {
     description: 'CapsNet (Sabour et al. 2017): Conv 256 9×9 → 32×8D primary capsules (9×9, stride 2) → 10×16D digit capsules, 3 routings, decoder 512-1024; margin + reconstruction loss',

@@ -1,9 +1,9 @@
 import { UnknownNameError } from '../errors.js';
-import { leakyRelu, relu, sigmoid, softmax, tanh } from '../ops/index.js';
+import { gelu, leakyRelu, relu, sigmoid, softmax, tanh } from '../ops/index.js';
 import type { Tensor } from '../tensor/index.js';
 
-export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'sigmoid' | 'tanh' | 'softmax';
-export const activationNames: readonly ActivationName[] = ['linear', 'relu', 'leakyRelu', 'sigmoid', 'tanh', 'softmax'];
+export type ActivationName = 'linear' | 'relu' | 'leakyRelu' | 'gelu' | 'sigmoid' | 'tanh' | 'softmax';
+export const activationNames: readonly ActivationName[] = ['linear', 'relu', 'leakyRelu', 'gelu', 'sigmoid', 'tanh', 'softmax'];
 
 export function checkActivation(name: string): ActivationName {
   if (!(activationNames as readonly string[]).includes(name)) throw new UnknownNameError('activation', name, activationNames);
@@ -18,6 +18,8 @@ export function applyActivation(name: ActivationName, x: Tensor, alpha = 0.3): T
       return relu(x);
     case 'leakyRelu':
       return leakyRelu(x, alpha);
+    case 'gelu':
+      return gelu(x);
     case 'sigmoid':
       return sigmoid(x);
     case 'tanh':

@@ -12,6 +12,8 @@ function unaryOp(op: UnaryOp, x: Tensor, alpha = 0): Tensor {
 export const relu = (x: Tensor): Tensor => unaryOp('relu', x);
 /** max(x, αx); Keras' default α is 0.3, PyTorch's 0.01. */
 export const leakyRelu = (x: Tensor, alpha = 0.3): Tensor => unaryOp('leakyRelu', x, alpha);
+/** x·Φ(x), Φ the standard normal CDF: the exact (erf) GELU, as PyTorch's and Keras' default. */
+export const gelu = (x: Tensor): Tensor => unaryOp('gelu', x);
 export const sigmoid = (x: Tensor): Tensor => unaryOp('sigmoid', x);
 export const tanh = (x: Tensor): Tensor => unaryOp('tanh', x);
 export const exp = (x: Tensor): Tensor => unaryOp('exp', x);

@@ -20,6 +20,7 @@ import {
   assertCloseEach,
   assertCloseToScale,
   assertSameBits,
+  assertWithin,
   assertUlps,
   between,
   broadcastShape,
@@ -240,6 +241,17 @@ describe('wasm backend against js: element-wise', () => {
       }
     });
   }
+
+  test('unary gelu and its backward pass, lengths 1–1003, within the approximation tolerance of the f64 reference', () => {
+    const rng = new Rng(49);
+    for (const n of [1, 3, 4, 5, 17, 1003]) {
+      const x = unaryInput(rng, n);
+      const dy = randomArray(rng, n, -2, 2);
+      compare(`unary gelu n=${n}`, [x], (b, [xx]) => [b.unary('gelu', xx, 0)], (a, e, what) => void assertWithin(a, e, 1.2e-6, 3e-7, what));
+      // Each backend is given its own forward output: the wasm kernel reads Φ back from it.
+      compare(`unaryBackward gelu n=${n}`, [dy, x], (b, [g, xx]) => [b.unaryBackward('gelu', g, xx, b.unary('gelu', xx, 0), 0)], (a, e, what) => void assertWithin(a, e, 5e-7, 3e-7, what));
+    }
+  });
 
   test('binary add/sub/mul/div on equal shapes, a scalar on either side and broadcasting shapes, bit-identical', () => {
     const rng = new Rng(50);

@@ -16,6 +16,7 @@ import { adamUpdate, sgdUpdate } from '../../src/backend/js/optimizers.js';
 import { avgPool, avgPoolBackward, maxPool, maxPoolBackward } from '../../src/backend/js/pool.js';
 import { logSoftmax, softmax, softmaxCrossEntropy } from '../../src/backend/js/softmax.js';
 import { type Padding, resolveWindow2D, Rng } from '../../src/tensor/index.js';
+import { assertWithin } from '../helpers/random-configs.js';
 
 type Kernels = WasmKernels;
 
@@ -394,6 +395,33 @@ describe('wasm kernels: element-wise', () => {
       const { max, differing } = ulpStats(heap.read(y, n), unary(op, x, 0, alloc32));
       t.diagnostic(`${op}: ${differing} of ${n} differ from JS, by at most ${max} ulp`);
       assert.ok(max <= 1, `${op}: ${max} ulp`);
+    }
+  });
+
+  test('gelu (code 10), a fast f32 approximation: within 1.2e−6 of the f64 reference forward and 5e−7 backward, split-invariant', (t) => {
+    const heap = new Heap();
+    const rng = new Rng(398);
+    const n = 20_003;
+    const x = randomArray(rng, n, -12, 12);
+    for (let i = 0; i < n; i += 13) x[i] = Math.fround(x[i] * 1e-3);
+    const specials = [0, -0, NaN, Infinity, -Infinity, 1e-40, -1e-40, 3e38, -3e38, 1, -1, -10.0001, -9.9999, 10.0001, 5.65, -5.65, 1e-3, -1e-3];
+    specials.forEach((v, i) => (x[(i * 7) % n] = v));
+    const dy = randomArray(rng, n, -2, 2);
+    const xP = heap.put(x);
+    const cut = 1 + rng.int(n - 2);
+    const y = splitInvariant(heap, n, n, cut, 'unary gelu', (k, out, s, e) => k.unary(10, xP, out, 0, s, e));
+    const worstForward = assertWithin(y, unary('gelu', x, 0, alloc32), 1.2e-6, 3e-7, 'gelu');
+    // The kernel reads Φ(x) back from its own forward output.
+    const yP = heap.put(y);
+    const dyP = heap.put(dy);
+    const dx = splitInvariant(heap, n, n, cut, 'unaryBackward gelu', (k, out, s, e) => k.unaryBackward(10, dyP, xP, yP, out, 0, s, e));
+    const worstBackward = assertWithin(dx, unaryBackward('gelu', dy, x, y, 0, alloc32), 5e-7, 3e-7, 'gelu backward');
+    t.diagnostic(`gelu: worst forward error ${worstForward.toExponential(2)}, backward ${worstBackward.toExponential(2)}`);
+    // Odd lengths end in the scalar tail: lengths 1–3 give the same values as the vector body.
+    for (const m of [1, 2, 3]) {
+      const part = heap.floats(m);
+      wasm.unary(10, xP, part, 0, 0, m);
+      assertSameBits(heap.read(part, m), y.subarray(0, m), `gelu tail of ${m}`);
     }
   });
 

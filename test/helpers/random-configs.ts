@@ -173,6 +173,27 @@ export function assertUlps(actual: ArrayLike<number>, expected: ArrayLike<number
   }
 }
 
+/**
+ * |a − e| ≤ absolute + relative·|e| for every entry, NaN where NaN is expected and equal infinities:
+ * the tolerance for kernels that approximate a function (GELU's rational erf).
+ */
+export function assertWithin(actual: ArrayLike<number>, expected: ArrayLike<number>, absolute: number, relative: number, what: string): number {
+  assert.equal(actual.length, expected.length, `${what}: length ${actual.length}, expected ${expected.length}`);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (Number.isNaN(e) || !Number.isFinite(e)) {
+      if (!Object.is(a, e) && !(Number.isNaN(a) && Number.isNaN(e))) assert.fail(`${what}[${i}]: ${a}, expected ${e}`);
+      continue;
+    }
+    const error = Math.abs(a - e);
+    if (!(error <= absolute + relative * Math.abs(e))) assert.fail(`${what}[${i}]: ${a}, expected ${e} (error ${error.toExponential(2)} > ${absolute} + ${relative}·|expected|)`);
+    worst = Math.max(worst, error);
+  }
+  return worst;
+}
+
 /** |a − e| ≤ rel · max|e| for every entry: the tolerance for sums (gemm, convolution, pooling sums). */
 export function assertCloseToScale(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, what: string): number {
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length}, expected ${expected.length}`);

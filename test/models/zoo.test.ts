@@ -68,6 +68,16 @@ describe('zoo: residual and VGG networks for CIFAR', () => {
     assert.match(model.summary(), /×0\.1111/);
   });
 
+  test('cifar-whiten uses GELU after the whitening and every batch norm, as airbench; cifar-whiten-relu is the same net with ReLU', () => {
+    const activations = (name: string) =>
+      createZooModel(name)
+        .layers.filter((l) => l.type === 'Activation')
+        .map((l) => l.getConfig().activation);
+    assert.deepEqual(activations('cifar-whiten'), [...Array(7).fill('gelu'), 'softmax']);
+    assert.deepEqual(activations('cifar-whiten-relu'), [...Array(7).fill('relu'), 'softmax']);
+    assert.equal(createZooModel('cifar-whiten-relu').countParameters(), 570_296);
+  });
+
   test('cifar-whiten learns a fixed random batch once adapted: the loss falls over 10 Nesterov steps', () => {
     const model = createZooModel('cifar-whiten', { inputShape: [16, 16, 3], numClasses: 4 });
     const { x, labels } = randomBatch(model, 8, new Rng(3));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createJsBackend, withBackend } from '../../src/backend/index.js';
 import { grad } from '../../src/autograd/index.js';
-import { abs, exp, leakyRelu, log, neg, relu, sigmoid, sqrt, square, sum, tanh } from '../../src/ops/index.js';
+import { abs, exp, gelu, leakyRelu, log, neg, relu, sigmoid, sqrt, square, sum, tanh } from '../../src/ops/index.js';
 import { Rng, type Tensor, tensor } from '../../src/tensor/index.js';
 import { checkGradients, randomAwayFromZero, randomTensor } from '../helpers/gradcheck.js';
 
@@ -23,6 +23,8 @@ describe('activations: forward', () => {
   test('sigmoid is 1/(1+e^-x)', () => close(run(sigmoid), x.map((v) => 1 / (1 + Math.exp(-v)))));
   test('sigmoid(0) is 0.5 and saturates without NaN at ±1000', () => close(run(sigmoid, [0, 1000, -1000]), [0.5, 1, 0]));
   test('tanh', () => close(run(tanh), x.map(Math.tanh)));
+  test('gelu is x·Φ(x), the exact (erf) form, as torch.nn.GELU() gives', () =>
+    close(run(gelu), [-0.04550026389635844, -0.15426876936299344, 0, 0.34573123063700656, 1.9544997361036416], 1e-15));
   test('exp', () => close(run(exp), x.map(Math.exp)));
   test('log', () => close(run(log, [0.5, 1, Math.E]), [Math.log(0.5), 0, 1]));
   test('neg', () => close(run(neg), [2, 0.5, -0, -0.5, -2]));
@@ -39,6 +41,7 @@ describe('activations: gradients against central differences', () => {
     ['leakyRelu alpha 0.01 (inputs away from 0)', (t) => leakyRelu(t, 0.01), (rng) => randomAwayFromZero(rng, shape)],
     ['sigmoid', sigmoid, (rng) => randomTensor(rng, shape, -4, 4)],
     ['tanh', tanh, (rng) => randomTensor(rng, shape, -3, 3)],
+    ['gelu', gelu, (rng) => randomTensor(rng, shape, -4, 4)],
     ['exp', exp, (rng) => randomTensor(rng, shape, -2, 2)],
     ['log (positive inputs)', log, (rng) => randomTensor(rng, shape, 0.2, 3)],
     ['neg', neg, (rng) => randomTensor(rng, shape)],

@@ -1,5 +1,6 @@
 import type { Shape, TensorData } from '../../tensor/index.js';
 import type { BinaryOp, UnaryOp } from '../backend.js';
+import { gelu, geluDerivative } from './gaussian.js';
 
 type Alloc = (size: number) => TensorData;
 
@@ -36,6 +37,9 @@ export function unary(op: UnaryOp, x: TensorData, alpha: number, alloc: Alloc): 
       break;
     case 'abs':
       for (let i = 0; i < n; i++) y[i] = Math.abs(x[i]);
+      break;
+    case 'gelu':
+      for (let i = 0; i < n; i++) y[i] = gelu(x[i]);
       break;
   }
   return y;
@@ -74,6 +78,9 @@ export function unaryBackward(op: UnaryOp, dy: TensorData, x: TensorData, y: Ten
       break;
     case 'abs':
       for (let i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : x[i] < 0 ? -dy[i] : 0;
+      break;
+    case 'gelu':
+      for (let i = 0; i < n; i++) dx[i] = dy[i] * geluDerivative(x[i]);
       break;
   }
   return dx;

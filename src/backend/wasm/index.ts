@@ -16,7 +16,7 @@ import { ThreadPool } from './thread-pool.js';
 import { wasmTranspose } from './transpose.js';
 import { instantiateKernels, type WorkerInit } from './worker-loop.js';
 
-const UNARY_CODES: Record<UnaryOp, number> = { relu: 0, leakyRelu: 1, sigmoid: 2, tanh: 3, exp: 4, log: 5, neg: 6, square: 7, sqrt: 8, abs: 9 };
+const UNARY_CODES: Record<UnaryOp, number> = { relu: 0, leakyRelu: 1, sigmoid: 2, tanh: 3, exp: 4, log: 5, neg: 6, square: 7, sqrt: 8, abs: 9, gelu: 10 };
 const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 /** The least work (multiply-adds or element visits) worth handing to another thread. */
 const MIN_WORK_PER_THREAD = 65536;
