@@ -5,7 +5,7 @@
 //     our own (Sanathanan–Koerner least squares on Chebyshev nodes, degrees 13/8), max error
 //     6.2e−8 in exact arithmetic, about 4e−7 evaluated in f32;
 //   e^z for φ: z = n·ln 2 + r with |r| ≤ ln2/2 (Cody–Waite, ln 2 split in two), e^r by its Taylor
-//     series to r⁷ (truncation below 6e−9 relative), times 2ⁿ built in the exponent bits.
+//     series to r⁶ (truncation below 1.2e−7 relative), times 2ⁿ built in the exponent bits.
 // GELU is 0 below x = −10 (where it is above −8e−23) and at −∞; x·φ(x) uses x clamped to ±10.
 // The backward pass reads Φ(x) back from the forward output, y/x, so it needs no second erf.
 // test/backend/wasm-kernels.test.ts measures the distance to the reference.
@@ -31,6 +31,8 @@ const LOG2_E: f32 = 1.4426950408889634;
 /** ln 2 = LN2_HI + LN2_LO; LN2_HI has 9 significant bits, so n·LN2_HI is exact for |n| < 2¹⁵. */
 const LN2_HI: f32 = 0.693359375;
 const LN2_LO: f32 = -2.1219444005469057e-4;
+/** 1.5·2²³: adding it rounds to an integer kept in the low mantissa bits. */
+const ROUNDING_SHIFT: f32 = 12582912;
 
 // @ts-ignore: decorator
 @inline function splat(v: f32): v128 {
@@ -69,20 +71,26 @@ const LN2_LO: f32 = -2.1219444005469057e-4;
   return f32x4.add(half, f32x4.mul(half, erfVec(f32x4.mul(x, splat(INV_SQRT_2)))));
 }
 
-/** e^z for z in [−87, 0]. */
+/**
+ * e^z for z in [−87, 0]: n = round(z·log₂e) by the 1.5·2²³ trick (adding it leaves n in the low
+ * mantissa bits, rounded to nearest even), r = z − n·ln 2 in two steps, e^r to r⁶ (the next term is
+ * below 1.2e−7 of it), and 2ⁿ from n's bits shifted into the exponent field.
+ */
 // @ts-ignore: decorator
 @inline function expVec(z: v128): v128 {
-  const n = f32x4.floor(f32x4.add(f32x4.mul(z, splat(LOG2_E)), splat(0.5)));
+  const shifted = f32x4.add(f32x4.mul(z, splat(LOG2_E)), splat(ROUNDING_SHIFT));
+  const n = f32x4.sub(shifted, splat(ROUNDING_SHIFT));
   const r = f32x4.sub(f32x4.sub(z, f32x4.mul(n, splat(LN2_HI))), f32x4.mul(n, splat(LN2_LO)));
-  let p = splat(<f32>(1.0 / 5040));
-  p = horner2(p, r, <f32>(1.0 / 720));
+  let p = splat(<f32>(1.0 / 720));
   p = horner2(p, r, <f32>(1.0 / 120));
   p = horner2(p, r, <f32>(1.0 / 24));
   p = horner2(p, r, <f32>(1.0 / 6));
   p = horner2(p, r, 0.5);
   p = horner2(p, r, 1);
   p = horner2(p, r, 1);
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // shifted's bits are 0x4B400000 + n, whose low 9 bits are n mod 2⁹ (0x4B400000's are 0): moved up
+  // 23 places they are n << 23 mod 2³², and adding the bias 127 there gives the bits of 2ⁿ.
+  const scale = i32x4.add(i32x4.shl(shifted, 23), i32x4.splat(127 << 23));
   return f32x4.mul(p, scale);
 }
 
@@ -129,6 +137,13 @@ const LN2_LO: f32 = -2.1219444005469057e-4;
 /** y = GELU(x) for elements [start, end). */
 export function geluForward(x: usize, y: usize, start: i32, end: i32): void {
   let i = start;
+  // Two vectors per iteration: the polynomials are chains of dependent steps.
+  for (; i + 8 <= end; i += 8) {
+    const a = geluVec(v128.load(at(x, i)));
+    const b = geluVec(v128.load(at(x, i + 4)));
+    v128.store(at(y, i), a);
+    v128.store(at(y, i + 4), b);
+  }
   for (; i + 4 <= end; i += 4) v128.store(at(y, i), geluVec(v128.load(at(x, i))));
   if (i < end) storeTail(y, i, end, geluVec(loadTail(x, i, end)));
 }
@@ -136,6 +151,12 @@ export function geluForward(x: usize, y: usize, start: i32, end: i32): void {
 /** dx = dy·GELU′(x) for elements [start, end), given y = GELU(x) from geluForward. */
 export function geluBackward(dy: usize, x: usize, y: usize, dx: usize, start: i32, end: i32): void {
   let i = start;
+  for (; i + 8 <= end; i += 8) {
+    const a = f32x4.mul(v128.load(at(dy, i)), geluDerivativeVec(v128.load(at(x, i)), v128.load(at(y, i))));
+    const b = f32x4.mul(v128.load(at(dy, i + 4)), geluDerivativeVec(v128.load(at(x, i + 4)), v128.load(at(y, i + 4))));
+    v128.store(at(dx, i), a);
+    v128.store(at(dx, i + 4), b);
+  }
   for (; i + 4 <= end; i += 4) {
     v128.store(at(dx, i), f32x4.mul(v128.load(at(dy, i)), geluDerivativeVec(v128.load(at(x, i)), v128.load(at(y, i)))));
   }

@@ -7,12 +7,12 @@
  *   node dist/bench/depthwise-kernels.js [--threads N]
  */
 import '../src/platform/node.js';
-import { performance } from 'node:perf_hooks';
-import type { Backend, Conv2DInfo } from '../src/backend/backend.js';
+import type { Conv2DInfo } from '../src/backend/backend.js';
 import { groupedConvOptions } from '../src/backend/wasm/grouped-conv.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { conv2dInfo } from '../src/ops/conv.js';
 import { Rng } from '../src/tensor/index.js';
+import { msPerCall } from './kernel-timing.js';
 
 const threadsArg = process.argv.indexOf('--threads');
 const threads = threadsArg >= 0 ? Number(process.argv[threadsArg + 1]) : 1;
@@ -22,24 +22,6 @@ function random(n: number, rng: Rng): Float32Array {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = rng.uniform() * 2 - 1;
   return backend.adopt(a) as Float32Array;
-}
-
-/** Median ms per call of `fn`, each call in a scope. */
-function msPerCall(b: Backend, fn: () => unknown): number {
-  for (let i = 0; i < 3; i++) b.scope(fn);
-  const times: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    let calls = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < 200) {
-      b.scope(fn);
-      calls++;
-      elapsed = performance.now() - start;
-    }
-    times.push(elapsed / calls);
-  }
-  return times.sort((a, c) => a - c)[2];
 }
 
 const shapes: { x: [number, number, number, number]; stride: number; multiplier: number }[] = [
