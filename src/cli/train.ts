@@ -25,6 +25,7 @@ interface TrainFlags {
   labelSmoothing: number;
   clipNorm?: number;
   lookahead?: boolean;
+  dropLast?: boolean;
   rmspropEpsilon?: 'outside' | 'inside';
   validationSplit?: number;
   monitor?: MonitoredMetric;
@@ -100,6 +101,7 @@ export function registerTrain(program: Command): void {
     .option('--schedule <spec>', `learning-rate schedule: ${SCHEDULE_FORMS.join(' | ')} (see below)`, fromArgumentError(parseSchedule))
     .option('--label-smoothing <eps>', 'label smoothing ε in [0, 1): targets (1−ε)·onehot + ε/classes', unitFraction, 0)
     .option('--clip-norm <n>', 'rescale the gradients when their global norm exceeds n', positiveNumber)
+    .option('--drop-last', "leave out each epoch's last batch when it is partial (airbench: 48 batches of 1024 from 50,000 images; the 848 left over differ every epoch)")
     .option('--lookahead', "airbench's weight average: from the 4th epoch, every 5 steps, move an average of the weights toward them (weight 0.95⁵·(step/total)³ on the old average) and set the weights to it")
     .option('--validation-split <f>', 'hold out this fraction of the training images (seeded sample) for val_loss / val_accuracy', openFraction)
     .option('--monitor <metric>', `metric the callbacks watch: ${monitorNames.join(', ')} (default val_loss)`, fromArgumentError(parseMonitor))
@@ -152,7 +154,7 @@ export function registerTrain(program: Command): void {
           trainImages: train.count,
           datasetName: data.name,
           schedule: flags.schedule ?? null,
-          settings: runSettings({ labelSmoothing: flags.labelSmoothing, clipNorm: flags.clipNorm, augment, adversarial }),
+          settings: runSettings({ labelSmoothing: flags.labelSmoothing, clipNorm: flags.clipNorm, augment, adversarial, dropLast: flags.dropLast }),
           lookahead: flags.lookahead === true,
         });
       }
@@ -172,6 +174,7 @@ export function registerTrain(program: Command): void {
         clipNorm: flags.clipNorm,
         augment,
         adversarial,
+        dropLast: flags.dropLast,
         validationData,
         callbacks,
         checkpointDir: flags.checkpointDir ?? flags.resume,
@@ -195,6 +198,7 @@ export function registerTrain(program: Command): void {
             clipNorm: flags.clipNorm ?? null,
             augment: flags.augment ?? null,
             adversarial: adversarial ? formatAdversarialTraining(adversarial) : null,
+            ...(flags.dropLast ? { dropLast: true } : {}),
             seed: flags.seed,
             testAccuracy: result.accuracy,
             testTta: flags.tta,
@@ -327,6 +331,7 @@ function describeRun(flags: TrainFlags, model: Network, dataset: string, locatio
     flags.labelSmoothing > 0 && `label smoothing ${flags.labelSmoothing}`,
     flags.clipNorm !== undefined && `clip norm ${flags.clipNorm}`,
     flags.lookahead && 'lookahead',
+    flags.dropLast && 'partial batches dropped',
     flags.rmspropEpsilon === 'inside' && 'epsilon inside the square root',
     flags.adversarial !== undefined && `adversarial ${flags.adversarial}`,
   ].filter(Boolean);

@@ -19,6 +19,8 @@ export interface BatchOptions {
   /** Required when `shuffle` is true: the order comes from it, so a seed fixes it. */
   rng?: Rng;
   dtype?: DType;
+  /** Leave out the last batch when it would be smaller than batchSize (its images wait for another epoch's order). */
+  dropLast?: boolean;
 }
 
 function checkBatchSize(batchSize: number): void {
@@ -27,10 +29,10 @@ function checkBatchSize(batchSize: number): void {
   }
 }
 
-/** Number of batches in one pass over `n` items, the last one possibly partial. */
-export function batchCount(n: number, batchSize: number): number {
+/** Number of batches in one pass over `n` items: the last one possibly partial, or left out with `dropLast`. */
+export function batchCount(n: number, batchSize: number, dropLast = false): number {
   checkBatchSize(batchSize);
-  return Math.ceil(n / batchSize);
+  return dropLast ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
 }
 
 /** The order in which one epoch visits the dataset: 0..n-1, or a seeded permutation of it. */
@@ -44,12 +46,16 @@ export function epochOrder(n: number, shuffle: boolean, rng?: Rng): Uint32Array 
   return order;
 }
 
-/** One epoch of mini-batches; every image appears exactly once, the last batch may be smaller. */
+/**
+ * One epoch of mini-batches; every image appears exactly once and the last batch may be smaller,
+ * or, with `dropLast`, every batch is full and the images left over after the last one are skipped.
+ */
 export function* batches(ds: ImageDataset, options: BatchOptions): Generator<Batch> {
-  const { batchSize, shuffle = false, rng, dtype = 'float32' } = options;
+  const { batchSize, shuffle = false, rng, dtype = 'float32', dropLast = false } = options;
   checkBatchSize(batchSize);
   const order = epochOrder(ds.count, shuffle, rng);
-  for (let start = 0; start < ds.count; start += batchSize) {
+  const end = dropLast ? ds.count - (ds.count % batchSize) : ds.count;
+  for (let start = 0; start < end; start += batchSize) {
     const indices = order.subarray(start, Math.min(start + batchSize, ds.count));
     yield { x: gatherImages(ds, indices, dtype), labels: gatherLabels(ds, indices), indices };
   }

@@ -67,6 +67,8 @@ export interface RunSettings {
   augment: string | null;
   /** formatAdversarialTraining of the setting, null for none. */
   adversarial: string | null;
+  /** Whether each epoch leaves out its last, partial batch (absent in older checkpoints: false). */
+  dropLast?: boolean;
 }
 
 export interface Checkpoint {

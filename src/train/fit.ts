@@ -44,6 +44,8 @@ export interface FitOptions {
   /** Seeds shuffling, dropout and augmentation. Weight initialisation is seeded when the model is built. */
   seed?: number;
   shuffle?: boolean;
+  /** Leave out each epoch's last batch when it is partial, as airbench does (default false). */
+  dropLast?: boolean;
   validationData?: ImageDataset;
   /** The learning rate of every step, from the optimizer's base rate (see optim/schedules). */
   schedule?: LearningRateSchedule;
@@ -138,7 +140,9 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
   const shuffleRng = rng.fork();
   const dropoutRng = rng.fork();
   const augmentRng = rng.fork();
-  const steps = batchCount(train.count, batchSize);
+  const dropLast = options.dropLast ?? false;
+  const steps = batchCount(train.count, batchSize, dropLast);
+  if (steps === 0) throw new ArgumentError(`dropLast (--drop-last) with batch size ${batchSize} leaves no batch of the ${train.count} training images`);
   const baseLearningRate = optimizer.learningRate;
   const schedule = options.schedule ?? null;
   const settings = runSettings(options);
@@ -217,7 +221,7 @@ export async function fit(model: Network, train: ImageDataset, options: FitOptio
     let learningRate = optimizer.learningRate;
     const state = (): ProgressState => ({ epoch: e + 1, epochs, batch: step, batches: steps, images: seen, elapsedSeconds: now() - start, loss: seen ? lossSum / seen : 0, accuracy: seen ? correct / seen : 0 });
     let dataSeconds = 0;
-    const epochBatches = batches(train, { batchSize, shuffle: options.shuffle ?? true, rng: shuffleRng })[Symbol.iterator]();
+    const epochBatches = batches(train, { batchSize, shuffle: options.shuffle ?? true, rng: shuffleRng, dropLast })[Symbol.iterator]();
     for (;;) {
       const fetchStart = now();
       const next = epochBatches.next();

@@ -3,8 +3,8 @@
  * uninterrupted one would have, so everything that shapes the remaining steps has to match —
  * model, input normalisation, optimizer and its settings, batch size, training set, base learning
  * rate, schedule, and
- * (for checkpoints that record them) label smoothing, clipping, augmentation and adversarial
- * training. The seed need not match: the generators continue from their saved states.
+ * (for checkpoints that record them) label smoothing, clipping, augmentation, adversarial
+ * training and whether partial batches are dropped. The seed need not match: the generators continue from their saved states.
  */
 import type { BatchTransform } from '../data/augment/transform.js';
 import { CheckpointError } from '../errors.js';
@@ -14,8 +14,9 @@ import { type AdversarialTraining, formatAdversarialTraining } from './adversari
 import { type Checkpoint, checkCheckpointArchitecture, type RunSettings } from './checkpoint.js';
 
 /** The settings a checkpoint records, from fit's options as given. */
-export function runSettings(options: { labelSmoothing?: number; clipNorm?: number; augment?: BatchTransform; adversarial?: AdversarialTraining }): RunSettings {
+export function runSettings(options: { labelSmoothing?: number; clipNorm?: number; augment?: BatchTransform; adversarial?: AdversarialTraining; dropLast?: boolean }): RunSettings {
   return {
+    ...(options.dropLast ? { dropLast: true } : {}),
     labelSmoothing: options.labelSmoothing ?? 0,
     clipNorm: options.clipNorm ?? null,
     augment: options.augment === undefined ? null : ((options.augment as { spec?: string }).spec ?? 'custom'),
@@ -87,11 +88,15 @@ export function checkResumable(checkpoint: Checkpoint, run: ResumingRun): void {
   const savedSettings = state.settings;
   const ours = run.settings;
   if (!savedSettings || !ours) return;
-  const flags: Record<keyof RunSettings, string> = { labelSmoothing: '--label-smoothing', clipNorm: '--clip-norm', augment: '--augment', adversarial: '--adversarial' };
+  const flags: Record<keyof RunSettings, string> = { labelSmoothing: '--label-smoothing', clipNorm: '--clip-norm', augment: '--augment', adversarial: '--adversarial', dropLast: '--drop-last' };
+  // Settings newer than a checkpoint are absent from it: they had their default then.
+  const defaults: Partial<RunSettings> = { dropLast: false };
   for (const key of Object.keys(flags) as (keyof RunSettings)[]) {
-    if (savedSettings[key] !== ours[key]) {
+    const theirs = savedSettings[key] === undefined ? defaults[key] : savedSettings[key];
+    const mine = ours[key] === undefined ? defaults[key] : ours[key];
+    if (theirs !== mine) {
       const show = (v: unknown): string => (v === null ? 'none' : String(v));
-      refuse(`it was trained with ${flags[key]} ${show(savedSettings[key])}, but this run uses ${show(ours[key])}`);
+      refuse(`it was trained with ${flags[key]} ${show(theirs)}, but this run uses ${show(mine)}`);
     }
   }
 }

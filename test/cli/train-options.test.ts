@@ -16,7 +16,7 @@ const SMALL = ['--backend', 'js', 'train', '--model', 'mlp', '--limit-train', '1
 
 test('train --help documents the optimizers, every schedule form with its grammar, the callbacks and checkpoint flags', async () => {
   const stdout = (await runOk(['train', '--help'])).stdout.replace(/\s+/g, ' ');
-  for (const text of ['adam, adamw, rmsprop, sgd, momentum, nesterov', '--momentum', '--weight-decay', '--label-smoothing', '--clip-norm', '--validation-split', '--monitor', '--early-stopping', '--reduce-lr-on-plateau', '--keep-best', '--checkpoint-dir', '--resume', '--lookahead']) {
+  for (const text of ['adam, adamw, rmsprop, sgd, momentum, nesterov', '--momentum', '--weight-decay', '--label-smoothing', '--clip-norm', '--validation-split', '--monitor', '--early-stopping', '--reduce-lr-on-plateau', '--keep-best', '--checkpoint-dir', '--resume', '--lookahead', '--drop-last']) {
     assert.ok(stdout.includes(text), `--help lacks ${text}`);
   }
   for (const form of ['constant', 'step:every=EPOCHS[,gamma=G]', 'exponential:gamma=G', 'cosine[:warmup=EPOCHS][,min=LR]', 'onecycle[:pct=P][,div=D][,final=F]', 'triangle[:start=S][,peak=P][,end=E]', 'PATIENCE[:min-delta=D]', 'PATIENCE[:factor=F][,min-lr=LR][,cooldown=EPOCHS]']) {
@@ -86,16 +86,18 @@ test('a short run with rmsprop, an exponential schedule, label smoothing, clippi
   assert.match(text.stdout, /mnist test top-5 accuracy: \d+\.\d\d%/);
 });
 
-test("airbench's recipe flags: nesterov, the triangle schedule, --lookahead (its average checkpointed) and --tta flip-translate on a short run", async () => {
+test("airbench's recipe flags: nesterov, the triangle schedule, --lookahead (its average checkpointed), --drop-last and --tta flip-translate on a short run", async () => {
   const dir = await makeTempDir();
   const ckpt = join(dir, 'ckpt');
   const { json } = await runJson([
     ...SMALL,
     '--epochs', '2',
+    '--batch-size', '48',
     '--optimizer', 'nesterov', '--momentum', '0.85', '--lr', '0.05', '--weight-decay', '1e-3',
     '--schedule', 'triangle:start=0.2,peak=0.3,end=0.1',
     '--label-smoothing', '0.2',
     '--lookahead',
+    '--drop-last',
     '--tta', 'flip-translate',
     '--checkpoint-dir', ckpt,
     '--quiet', '--json',
@@ -105,4 +107,7 @@ test("airbench's recipe flags: nesterov, the triangle schedule, --lookahead (its
   const state = JSON.parse(await readFile(join(ckpt, 'training-state.json'), 'utf8'));
   assert.equal(state.schedule.spec, 'triangle:start=0.2,peak=0.3,end=0.1');
   assert.ok('lookahead' in state.callbacks, 'the lookahead state is in the checkpoint');
+  assert.equal(state.settings.dropLast, true);
+  // 128 images at batch 48: two full batches, the 32 left over dropped.
+  assert.equal(state.stepsPerEpoch, 2);
 });

@@ -24,6 +24,23 @@ test('batchCount rounds up to include the last partial batch', () => {
   assert.equal(batchCount(0, 32), 0);
 });
 
+test('with dropLast, batchCount rounds down and batches are all full: the left-over images change with the shuffle', () => {
+  assert.equal(batchCount(100, 32, true), 3);
+  assert.equal(batchCount(96, 32, true), 3);
+  assert.equal(batchCount(31, 32, true), 0);
+  const ds = numbered(50);
+  const epoch = (seed: number) => [...batches(ds, { batchSize: 16, shuffle: true, rng: new Rng(seed), dropLast: true })];
+  const first = epoch(1);
+  assert.deepEqual(first.map((b) => b.indices.length), [16, 16, 16]);
+  const used = first.flatMap((b) => Array.from(b.indices));
+  assert.equal(new Set(used).size, 48);
+  // The same order as without dropLast, cut before the partial batch.
+  assert.deepEqual(used, order(ds, 1, 16).slice(0, 48));
+  const left = (bs: typeof first) => Array.from({ length: 50 }, (_, i) => i).filter((i) => !bs.some((b) => b.indices.includes(i)));
+  assert.notDeepEqual(left(first), left(epoch(2)));
+  assert.deepEqual([...batches(ds, { batchSize: 64, dropLast: true })], []);
+});
+
 test('batch size that is not a positive integer gives ArgumentError', () => {
   const ds = numbered(5);
   for (const bad of [0, -1, 2.5, NaN]) {

@@ -199,6 +199,7 @@ test('resuming with another learning rate, schedule, optimizer setting, label sm
   await refused({ augment: parseAugmentSpec('flip') }, /--augment flip,translate:2, but this run uses flip/);
   await refused({ adversarial: undefined }, /--adversarial fgsm.*, but this run uses none/);
   await refused({ datasetName: 'letters' }, /dataset 'digits', but this run uses 'letters' \(resume with --dataset digits\)/);
+  await refused({ dropLast: true }, /--drop-last false, but this run uses true/);
   const renormalised = smallModel(3);
   renormalised.inputNormalization = { scale: 1 / 255, mean: [0.5], std: [0.25] };
   await refused({}, /input normalisation .*"mean":\[0\].*this run's model has .*"mean":\[0\.5\]/, renormalised);

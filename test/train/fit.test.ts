@@ -66,6 +66,16 @@ test('fit rejects a dataset whose images do not match the model input, and bad e
   assert.throws(() => evaluate(fewOutputs, take(test_, 10)), (e: unknown) => e instanceof ShapeError && /10 classes but model/.test(e.message));
 });
 
+test('dropLast trains on full batches only: 100 images at batch 32 are 3 steps of 96 images per epoch; none left is an ArgumentError', async () => {
+  const model = createZooModel('mlp', { seed: 4 });
+  const steps: number[] = [];
+  const logs = await fit(model, take(train, 100), { epochs: 2, batchSize: 32, optimizer: new SGD({ learningRate: 0.01 }), dropLast: true, onBatchEnd: (p) => void steps.push(p.batches) });
+  assert.equal(steps.length, 6);
+  assert.ok(steps.every((n) => n === 3));
+  assert.ok(logs.every((l) => Math.abs(l.imagesPerSecond * l.seconds - 96) < 1e-6), 'each epoch sees 96 images');
+  await assert.rejects(fit(createZooModel('mlp'), take(train, 20), { batchSize: 32, dropLast: true }), (e: unknown) => e instanceof ArgumentError && /leaves no batch of the 20 training images/.test(e.message));
+});
+
 test('predict returns probabilities that sum to one per image', () => {
   const model = createZooModel('lenet5', { seed: 3 });
   const x = take(test_, 5);
