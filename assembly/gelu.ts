@@ -96,7 +96,7 @@ const ROUNDING_SHIFT: f32 = 12582912;
 
 /** GELU of four lanes. */
 // @ts-ignore: decorator
-@inline export function geluVec(x: v128): v128 {
+@inline function geluVec(x: v128): v128 {
   const y = f32x4.mul(x, cdfVec(x));
   return v128.andnot(y, f32x4.lt(x, splat(-10)));
 }
@@ -107,7 +107,7 @@ const ROUNDING_SHIFT: f32 = 12582912;
  * is below 1e−10), above 10 it is 1.
  */
 // @ts-ignore: decorator
-@inline export function geluDerivativeVec(x: v128, y: v128): v128 {
+@inline function geluDerivativeVec(x: v128, y: v128): v128 {
   const c = f32x4.pmax(f32x4.pmin(x, splat(10)), splat(-10));
   const density = f32x4.mul(expVec(f32x4.mul(splat(-0.5), f32x4.mul(c, c))), splat(INV_SQRT_2PI));
   const nearZero = f32x4.lt(f32x4.abs(x), splat(1e-3));

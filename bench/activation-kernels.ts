@@ -11,12 +11,9 @@ import type { UnaryOp } from '../src/backend/backend.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { createZooModel } from '../src/models/zoo.js';
 import { Rng } from '../src/tensor/index.js';
-import { msPerCall } from './kernel-timing.js';
+import { msPerCall, threadsArgument } from './kernel-timing.js';
 
-const threadsArg = process.argv.indexOf('--threads');
-const threads = threadsArg >= 0 ? Number(process.argv[threadsArg + 1]) : 1;
-if (!(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads needs a whole number ≥ 1, got '${process.argv[threadsArg + 1]}'`);
-const backend = await createWasmBackend({ threads });
+const backend = await createWasmBackend({ threads: threadsArgument() });
 
 const size = 256 * 15 * 15 * 64;
 const rng = new Rng(0);

@@ -12,11 +12,9 @@ import { groupedConvOptions } from '../src/backend/wasm/grouped-conv.js';
 import { createWasmBackend } from '../src/backend/wasm/index.js';
 import { conv2dInfo } from '../src/ops/conv.js';
 import { Rng } from '../src/tensor/index.js';
-import { msPerCall } from './kernel-timing.js';
+import { msPerCall, threadsArgument } from './kernel-timing.js';
 
-const threadsArg = process.argv.indexOf('--threads');
-const threads = threadsArg >= 0 ? Number(process.argv[threadsArg + 1]) : 1;
-const backend = await createWasmBackend({ threads });
+const backend = await createWasmBackend({ threads: threadsArgument() });
 
 function random(n: number, rng: Rng): Float32Array {
   const a = new Float32Array(n);

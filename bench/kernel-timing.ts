@@ -1,4 +1,4 @@
-/** Timing of single kernel calls, shared by the kernel benchmarks. */
+/** Timing of single kernel calls, and the thread count flag, shared by the kernel benchmarks. */
 import { performance } from 'node:perf_hooks';
 import type { Backend } from '../src/backend/backend.js';
 
@@ -18,4 +18,13 @@ export function msPerCall(b: Backend, fn: () => unknown): number {
     times.push(elapsed / calls);
   }
   return times.sort((a, c) => a - c)[2];
+}
+
+/** The `--threads N` argument (default 1): a whole number ≥ 1, or an error naming what was given. */
+export function threadsArgument(argv: readonly string[] = process.argv): number {
+  const at = argv.indexOf('--threads');
+  if (at < 0) return 1;
+  const threads = Number(argv[at + 1]);
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new Error(`--threads needs a whole number ≥ 1, got '${argv[at + 1]}'`);
+  return threads;
 }
