@@ -1,7 +1,8 @@
 /**
- * The wasm backend's Winograd kernels (assembly/winograd.ts), taken by conv2d and
- * conv2dBackwardInput (F(2×2, 3×3)) and conv2dBackwardFilter (F(3×3, 2×2)) for 3×3 stride-1
- * convolutions with enough channels: the filter transform against G·g·Gᵀ written out, the kernels
+ * The wasm backend's Winograd kernels (assembly/winograd.ts, assembly/winograd4.ts), taken by
+ * conv2d and conv2dBackwardInput (F(4×4, 3×3), or F(2×2, 3×3) with `tile4` off) and
+ * conv2dBackwardFilter (F(3×3, 2×2)) for 3×3 stride-1 convolutions with enough channels: both
+ * filter transforms against G·g·Gᵀ written out, the kernels
  * against the JS reference on random geometries (every padding kind, odd and even sizes, channel
  * counts around the 8-wide slivers, blocks and chunks of tiles split across threads), bit for bit
  * across thread counts, and the dispatch rules.
@@ -13,7 +14,7 @@ import { describe, test } from 'node:test';
 import type { Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
 import { createWasmBackend, kernelWorkspaceBytes, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
-import { MAX_FILTER_SLOTS, usesWinograd, usesWinogradFilter, winogradBlockTiles, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
+import { MAX_FILTER_SLOTS, usesWinograd, usesWinograd4, usesWinogradFilter, winograd4BlockTiles, winogradBlockTiles, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
 import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
 import { Rng } from '../../src/tensor/index.js';
@@ -27,6 +28,41 @@ const workspaceBytes = await kernelWorkspaceBytes();
 
 /** The transforms add and subtract up to 16 terms before and after the sums: a little looser than the direct kernels' 1e-5. */
 const TOLERANCE = 2e-5;
+/**
+ * F(4×4, 3×3)'s transforms weigh terms by up to 5 (Bᵀ) and 8 (Aᵀ): on random data its error is
+ * about 10× F(2×2, 3×3)'s (worst 8e-6 of the largest output measured, as f32 emulation of the
+ * same arithmetic predicts).
+ */
+const TOLERANCE_4 = 5e-5;
+
+/** Runs `fn` with y and dX on F(2×2, 3×3) instead of F(4×4, 3×3). */
+function withTile2<T>(fn: () => T): T {
+  winogradOptions.tile4 = false;
+  try {
+    return fn();
+  } finally {
+    winogradOptions.tile4 = true;
+  }
+}
+
+/** Transformed filter `u` from a kernel, checked against G·g·Gᵀ of w [3, 3, inC, outC]: `positions` per side, slivers of 8 output channels, zero past outC. */
+function assertFilterTransform(u: Float32Array, w: Float32Array, G: number[][], inC: number, outC: number): void {
+  const side = G.length;
+  const outPad = Math.ceil(outC / 8) * 8;
+  for (let ci = 0; ci < inC; ci++) {
+    for (let co = 0; co < outPad; co++) {
+      for (let a = 0; a < side; a++) {
+        for (let b = 0; b < side; b++) {
+          let expected = 0;
+          if (co < outC) for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) expected += G[a][r] * w[((r * 3 + s) * inC + ci) * outC + co] * G[b][s];
+          const sliver = co - (co % 8);
+          const got = u[(side * a + b) * inC * outPad + sliver * inC + ci * 8 + (co - sliver)];
+          assert.ok(Math.abs(got - expected) <= 1e-6, `U[ξ=${side * a + b}][${ci}][${co}] = ${got}, expected ${expected}`);
+        }
+      }
+    }
+  }
+}
 
 /** A random geometry the kernel takes: 3×3, stride 1, channels multiples of 4 (4–72), sides 1–13, batch 1–3. */
 function randomWinogradConv(rng: Rng, kind: PaddingKind): ConvConfig {
@@ -51,8 +87,8 @@ function dataFor(rng: Rng, info: Conv2DInfo) {
   };
 }
 
-describe('wasm Winograd F(2×2, 3×3) convolution', () => {
-  test('the filter transform (winogradFilterTransform) is G·g·Gᵀ for every channel pair, packed in slivers of 8 output channels, zero past outC', async () => {
+describe('wasm Winograd convolution: F(4×4, 3×3), F(2×2, 3×3) and F(3×3, 2×2)', () => {
+  test('the filter transforms (winogradFilterTransform 4×4, winograd4FilterTransform 6×6) are G·g·Gᵀ for every channel pair, packed in slivers of 8 output channels, zero past outC', async () => {
     const inC = 3;
     const outC = 12;
     const rng = new Rng(7);
@@ -61,39 +97,39 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
     const k = await instantiateKernels(await WebAssembly.compile(readFileSync(WASM_KERNELS_URL)), memory);
     const wPtr = Math.ceil(k.staticDataEnd() / 64) * 64;
     const uPtr = wPtr + Math.ceil((w.length * 4) / 64) * 64;
+    const scratchPtr = uPtr + 36 * inC * 16 * 4;
     new Float32Array(memory.buffer, wPtr, w.length).set(w);
-    const u = new Float32Array(memory.buffer, uPtr, 16 * inC * 16).fill(NaN);
+    const u2 = new Float32Array(memory.buffer, uPtr, 16 * inC * 16).fill(NaN);
     k.winogradFilterTransform(wPtr, inC, outC, uPtr, 0, inC);
-    const G = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]];
-    for (let ci = 0; ci < inC; ci++) {
-      for (let co = 0; co < 16; co++) {
-        for (let a = 0; a < 4; a++) {
-          for (let b = 0; b < 4; b++) {
-            let expected = 0;
-            if (co < outC) for (let r = 0; r < 3; r++) for (let s = 0; s < 3; s++) expected += G[a][r] * w[((r * 3 + s) * inC + ci) * outC + co] * G[b][s];
-            const sliver = co - (co % 8);
-            const got = u[(4 * a + b) * inC * 16 + sliver * inC + ci * 8 + (co - sliver)];
-            assert.ok(Math.abs(got - expected) <= 1e-6, `U[ξ=${4 * a + b}][${ci}][${co}] = ${got}, expected ${expected}`);
-          }
-        }
-      }
-    }
+    assertFilterTransform(u2, w, [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], inC, outC);
+    const u4 = new Float32Array(memory.buffer, uPtr, 36 * inC * 16).fill(NaN);
+    k.winograd4FilterTransform(wPtr, inC, outC, uPtr, 0, inC, scratchPtr);
+    const G4 = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
+    assertFilterTransform(u4, w, G4, inC, outC);
   });
 
   for (const kind of paddingKinds) {
-    test(`30 random geometries with padding '${kind}': y, dX and dW as js computes them, the same bits on 1, 2 and 3 threads`, () => {
+    test(`30 random geometries with padding '${kind}': y and dX by F(4×4, 3×3) and by F(2×2, 3×3), and dW, as js computes them, the same bits on 1, 2 and 3 threads`, () => {
       const rng = new Rng(kind.length * 101);
       for (let n = 0; n < 30; n++) {
         const c = randomWinogradConv(rng, kind);
         const { info } = c;
         const d = dataFor(rng, info);
+        assert.ok(usesWinograd4(info, workspaceBytes), `${describeConv(c)}: y and dX by F(4×4, 3×3)`);
+        const expectedY = js.conv2d(d.x, d.w, info);
+        const expectedDx = js.conv2dBackwardInput(d.dy, d.w, info);
+        for (const tile of [4, 2]) {
+          const what = `${describeConv(c)}, F(${tile}×${tile}, 3×3)`;
+          const tolerance = tile === 4 ? TOLERANCE_4 : TOLERANCE;
+          const onTile = <T>(fn: () => T): T => (tile === 4 ? fn() : withTile2(fn));
+          const y = onTile(() => one.scope(() => Float32Array.from(one.conv2d(d.x, d.w, info))));
+          assertCloseToScale(y, expectedY, tolerance, `conv2d ${what}`);
+          for (const b of [two, three]) assertSameBits(onTile(() => b.scope(() => Float32Array.from(b.conv2d(d.x, d.w, info)))), y, `conv2d ${what}, ${b.threads} threads vs 1`);
+          const dx = onTile(() => one.scope(() => Float32Array.from(one.conv2dBackwardInput(d.dy, d.w, info))));
+          assertCloseToScale(dx, expectedDx, tolerance, `conv2dBackwardInput ${what}`);
+          for (const b of [two, three]) assertSameBits(onTile(() => b.scope(() => Float32Array.from(b.conv2dBackwardInput(d.dy, d.w, info)))), dx, `conv2dBackwardInput ${what}, ${b.threads} threads vs 1`);
+        }
         const what = describeConv(c);
-        const y = one.scope(() => Float32Array.from(one.conv2d(d.x, d.w, info)));
-        assertCloseToScale(y, js.conv2d(d.x, d.w, info), TOLERANCE, `conv2d ${what}`);
-        for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2d(d.x, d.w, info))), y, `conv2d ${what}, ${b.threads} threads vs 1`);
-        const dx = one.scope(() => Float32Array.from(one.conv2dBackwardInput(d.dy, d.w, info)));
-        assertCloseToScale(dx, js.conv2dBackwardInput(d.dy, d.w, info), TOLERANCE, `conv2dBackwardInput ${what}`);
-        for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2dBackwardInput(d.dy, d.w, info))), dx, `conv2dBackwardInput ${what}, ${b.threads} threads vs 1`);
         assert.ok(usesWinogradFilter(info, workspaceBytes), `${what}: dW by Winograd`);
         const dw = one.scope(() => Float32Array.from(one.conv2dBackwardFilter(d.x, d.dy, info)));
         assertCloseToScale(dw, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE, `conv2dBackwardFilter ${what}`);
@@ -108,13 +144,17 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
       const info = conv2dInfo([batch, h, h, ch], [3, 3, ch, ch], { padding: 'same' });
       const tiles = batch * (h / 2) ** 2;
       assert.ok(tiles > 3 * winogradBlockTiles(ch, ch), 'several blocks per thread');
+      assert.ok(tiles / 4 > 3 * winograd4BlockTiles(ch, ch), 'several F(4×4, 3×3) blocks per thread');
       const chunks = Math.ceil(tiles / winogradFilterChunkTiles(ch, ch, workspaceBytes));
       assert.ok(chunks > 3, 'several dW chunks');
       if (batch === 72) assert.ok(chunks > MAX_FILTER_SLOTS, 'more dW chunks than slots: several chunks summed into each slot');
       const d = dataFor(rng, info);
       const y = Float32Array.from(three.scope(() => three.conv2d(d.x, d.w, info)));
       const dw = Float32Array.from(three.scope(() => three.conv2dBackwardFilter(d.x, d.dy, info)));
-      assertCloseToScale(y, js.conv2d(d.x, d.w, info), TOLERANCE, `conv2d ${h}×${h}×${ch}`);
+      assertCloseToScale(y, js.conv2d(d.x, d.w, info), TOLERANCE_4, `conv2d ${h}×${h}×${ch}`);
+      const y2 = withTile2(() => Float32Array.from(three.scope(() => three.conv2d(d.x, d.w, info))));
+      assertCloseToScale(y2, js.conv2d(d.x, d.w, info), TOLERANCE, `conv2d ${h}×${h}×${ch}, F(2×2, 3×3)`);
+      assert.ok(y2.some((v, i) => !Object.is(v, y[i])), 'conv2d: F(2×2, 3×3) and F(4×4, 3×3) give different bits, so each ran');
       assertCloseToScale(dw, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE, `conv2dBackwardFilter ${h}×${h}×${ch}`);
       winogradOptions.enabled = false;
       try {
@@ -155,6 +195,9 @@ describe('wasm Winograd F(2×2, 3×3) convolution', () => {
     } finally {
       winogradOptions.enabled = true;
     }
+    assert.equal(usesWinograd4(conv2dInfo([1, 8, 8, 8], [3, 3, 8, 16]), workspaceBytes), true, 'F(4×4, 3×3) for 8 → 16, the fewest channels Winograd takes');
+    assert.equal(usesWinograd4(conv2dInfo([1, 8, 8, 16], [3, 3, 16, 16], { strides: 2 }), workspaceBytes), false, 'F(4×4, 3×3) only where Winograd applies');
+    withTile2(() => assert.equal(usesWinograd4(conv2dInfo([1, 8, 8, 16], [3, 3, 16, 16]), workspaceBytes), false, 'tile4 off'));
     const filterInfo = conv2dInfo([1, 8, 8, 16], [3, 3, 16, 16]);
     assert.equal(usesWinogradFilter(filterInfo, workspaceBytes), true, 'dW of 16 → 16');
     winogradOptions.filter = false;

@@ -41,6 +41,8 @@ export const PARALLEL_KERNELS = [
   { name: 'winogradFilterGrad', range: 14, workspace: 16 },
   { name: 'winogradFilterGradReduce', range: 5 },
   { name: 'winogradFilterTransform', range: 4 },
+  { name: 'winograd4Conv', range: 13, workspace: 15 },
+  { name: 'winograd4FilterTransform', range: 4, workspace: 6 },
 ] as const satisfies readonly { name: keyof WasmKernels; range: number; workspace?: number }[];
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number]['name'];

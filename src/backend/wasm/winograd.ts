@@ -4,15 +4,17 @@ import { backwardInputAsConv, flipFilterForBackward } from './conv-direct.js';
 import { perPart, type WasmContext } from './context.js';
 
 /**
- * Winograd convolution on the wasm backend (assembly/winograd.ts) for 3×3, stride-1, undilated
- * convolutions: F(2×2, 3×3) for y and dX (dY convolved with the turned filter, as conv-direct.ts
- * does), 16 products per 2×2 output tile and channel pair instead of 36, and F(3×3, 2×2) for dW.
- * `enabled` (default true) sends such convolutions there, `filter` their dW alone; tests and
- * benchmarks turn them off to compare with the direct and im2col kernels. `blockBytes`: how much
- * of a thread's cache the transformed input and product blocks of one batch of tiles may take.
+ * Winograd convolution on the wasm backend for 3×3, stride-1, undilated convolutions: y and dX
+ * (dY convolved with the turned filter, as conv-direct.ts does) by F(4×4, 3×3)
+ * (assembly/winograd4.ts: 36 products per 4×4 output tile and channel pair instead of 144) or
+ * F(2×2, 3×3) (assembly/winograd.ts: 16 per 2×2 tile instead of 36), dW by F(3×3, 2×2).
+ * `enabled` (default true) sends such convolutions there, `filter` their dW alone, `tile4` y and
+ * dX to F(4×4, 3×3) rather than F(2×2, 3×3); tests and benchmarks turn them off to compare.
+ * `blockBytes` (F(2×2, 3×3) and dW) and `block4Bytes` (F(4×4, 3×3)): how much of a thread's
+ * cache the transformed input and product blocks of one batch of tiles may take.
  * `minChannelProduct`: the fewest input × output channel pairs worth it.
  */
-export const winogradOptions = { enabled: true, filter: true, blockBytes: 256 * 1024, minChannelProduct: 128 };
+export const winogradOptions = { enabled: true, filter: true, blockBytes: 256 * 1024, minChannelProduct: 128, tile4: true, block4Bytes: 512 * 1024 };
 
 /** The gemm micro-kernel's sliver width (NR in assembly/gemm.ts). */
 const NR = 8;
@@ -22,6 +24,29 @@ const MAX_IN_CHANNELS = 256;
 /** Bytes of padding after each of a block's 16 planes, and of spill area after them (PLANE_PAD and the spill in assembly/winograd.ts). */
 const PLANE_PAD = 64;
 const SPILL_BYTES = 128;
+
+/** Bytes of the F(4×4, 3×3) kernel's scratch after its planes: the micro-kernel's spill, then 36 + 4 vectors for the transforms (assembly/winograd4.ts). */
+const F4_SCRATCH_BYTES = SPILL_BYTES + 40 * 16;
+
+/** F(4×4, 3×3)'s tiles per block: its 36 V and M planes within block4Bytes, a multiple of 4, at least 4. */
+export function winograd4BlockTiles(inC: number, outC: number): number {
+  return Math.max(4, Math.floor(winogradOptions.block4Bytes / (144 * (inC + outC)) / 4) * 4);
+}
+
+/** Bytes of per-thread workspace the F(4×4, 3×3) kernel needs: the 36 V and 36 M planes of a block, each padded, then its scratch. */
+export function winograd4WorkspaceBytes(i: Conv2DInfo): number {
+  return 36 * (winograd4BlockTiles(i.inC, i.outC) * (i.inC + i.outC) * 4 + 2 * PLANE_PAD) + F4_SCRATCH_BYTES;
+}
+
+/**
+ * Whether a convolution that usesWinograd takes F(4×4, 3×3) rather than F(2×2, 3×3): whenever
+ * `tile4` is on and its block fits the workspace. Measured against F(2×2, 3×3) (bench/winograd.ts):
+ * 1.2–1.7× faster forward and dX from 8 → 16 channels (the fewest usesWinograd takes) up to
+ * 128 → 128, so there is no channel threshold of its own.
+ */
+export function usesWinograd4(i: Conv2DInfo, workspaceBytes: number): boolean {
+  return winogradOptions.tile4 && usesWinograd(i, workspaceBytes) && winograd4WorkspaceBytes(i) <= workspaceBytes;
+}
 
 /** Tiles per block for these channel counts: V and M blocks within blockBytes, a multiple of 4, at least 4. */
 export function winogradBlockTiles(inC: number, outC: number): number {
@@ -96,32 +121,36 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
   const { k, pool, input, output, temporaries } = ctx;
   const workspaceBytes = k.gemmWorkspaceBytes();
 
-  function run(x: TensorData, u: Float32Array, i: Conv2DInfo, y: Float32Array): void {
+  /** y = x ⊛ w by F(4×4, 3×3) when usesWinograd4, else F(2×2, 3×3); w [3, 3, inC, outC] as conv2d takes it. */
+  function run(x: TensorData, w: TensorData, i: Conv2DInfo, y: Float32Array): void {
+    if (usesWinograd4(i, workspaceBytes)) {
+      const u = output(36 * i.inC * Math.ceil(i.outC / NR) * NR);
+      pool.run('winograd4FilterTransform', [input(w), i.inC, i.outC, u.byteOffset, 0, i.inC, 0], i.inC, 1, perPart(36 * i.outC));
+      const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
+      const args = [input(x), u.byteOffset, i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, winograd4BlockTiles(i.inC, i.outC), y.byteOffset, 0, tiles, 0];
+      pool.run('winograd4Conv', args, tiles, 1, perPart(36 * i.inC * i.outC));
+      return;
+    }
+    // U = G·g·Gᵀ in the kernel's packed layout (assembly/winograd.ts, winogradFilterTransform).
+    const u = output(16 * i.inC * Math.ceil(i.outC / NR) * NR);
+    pool.run('winogradFilterTransform', [input(w), i.inC, i.outC, u.byteOffset, 0, i.inC], i.inC, 1, perPart(16 * i.outC));
     const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
-    const block = winogradBlockTiles(i.inC, i.outC);
-    const args = [input(x), u.byteOffset, i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, block, y.byteOffset, 0, tiles, 0];
+    const args = [input(x), u.byteOffset, i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, winogradBlockTiles(i.inC, i.outC), y.byteOffset, 0, tiles, 0];
     pool.run('winogradConv', args, tiles, 1, perPart(16 * i.inC * i.outC));
-  }
-
-  /** U = G·g·Gᵀ of filter w in the kernel's packed layout (assembly/winograd.ts, winogradFilterTransform). */
-  function transformed(w: TensorData, inC: number, outC: number): Float32Array {
-    const u = output(16 * inC * Math.ceil(outC / NR) * NR);
-    pool.run('winogradFilterTransform', [input(w), inC, outC, u.byteOffset, 0, inC], inC, 1, perPart(16 * outC));
-    return u;
   }
 
   return {
     applies: (i) => usesWinograd(i, workspaceBytes),
     conv2d(x, w, i) {
       const y = output(i.batch * i.outH * i.outW * i.outC);
-      temporaries(() => run(x, transformed(w, i.inC, i.outC), i, y));
+      temporaries(() => run(x, w, i, y));
       return y;
     },
     conv2dBackwardInput(dy, w, i) {
       const t = backwardInputAsConv(i);
       if (!t || !usesWinograd(t, workspaceBytes)) return null;
       const dx = output(i.batch * i.inH * i.inW * i.inC);
-      temporaries(() => run(dy, transformed(flipFilterForBackward(w, i, output(w.length)), t.inC, t.outC), t, dx));
+      temporaries(() => run(dy, flipFilterForBackward(w, i, output(w.length)), t, dx));
       return dx;
     },
     appliesToFilter: (i) => usesWinogradFilter(i, workspaceBytes),

@@ -1,0 +1,236 @@
+// Winograd convolution F(4×4, 3×3) (Lavin & Gray 2016) for 3×3, stride-1, undilated
+// convolutions on NHWC images: each 4×4 block of outputs ("tile") costs 36 products per input ×
+// output channel pair instead of 144, against F(2×2, 3×3)'s 16 per 2×2 block (winograd.ts):
+// 1.78× fewer multiplications, for transforms of 6×6 patches instead of 4×4. Per tile and
+// channel, the 6×6 input patch d becomes V = Bᵀ·d·B, the filter g becomes U = G·g·Gᵀ (once per
+// call, winograd4FilterTransform), the 36 positions ξ meet in 36 matrix products
+// M[ξ] = V[ξ]·U[ξ] over the input channels, and the output tile is Y = Aᵀ·M·A. Threads take
+// ranges of tiles; every output is computed by one call in a fixed order, so results do not
+// depend on how tiles are split between threads.
+//
+// Interpolation points 0, ±1, ±2 and ∞:
+//   Bᵀ = [4 0 −5 0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0; 0 −2 −1 2 1 0; 0 2 −1 −2 1 0; 0 4 0 −5 0 1]
+//   G  = [¼ 0 0; −⅙ −⅙ −⅙; −⅙ ⅙ −⅙; 1/24 1/12 ⅙; 1/24 −1/12 ⅙; 0 0 1]
+//   Aᵀ = [1 1 1 1 1 0; 0 1 −1 2 −2 0; 0 1 1 4 4 0; 0 1 −1 8 −8 1]
+// Each 2-D transform is the 1-D one applied to the columns, then to the rows, through a small
+// scratch area (36 vectors do not fit the 16 SIMD registers).
+
+import { microKernelRowsA } from './gemm';
+
+// Bytes after each of a block's 36 planes (see PLANE_PAD in winograd.ts): the planes are not a
+// power of two apart, so the streams of one tile do not share cache sets.
+const PLANE_PAD: i32 = 64;
+// After the planes: 128 bytes of spill for the gemm micro-kernel's edge tiles, then 36 vectors
+// for the transforms' intermediate columns. src/backend/wasm/winograd.ts sizes the workspace
+// the same way (F4_SCRATCH_BYTES there).
+const SPILL_BYTES: usize = 128;
+
+// x ↦ Bᵀ·x for one column or row of six vectors; output i goes to dst + i·stride.
+// @ts-ignore: decorator
+@inline
+function inputTransform6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, dst: usize, stride: usize): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  const s1 = f32x4.sub(d4, f32x4.mul(four, d2)); // d4 − 4d2
+  const s2 = f32x4.sub(d3, f32x4.mul(four, d1)); // d3 − 4d1
+  const s3 = f32x4.sub(d4, d2);
+  const s4 = f32x4.mul(two, f32x4.sub(d3, d1));
+  v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4));
+  v128.store(dst + stride, f32x4.add(s1, s2));
+  v128.store(dst + 2 * stride, f32x4.sub(s1, s2));
+  v128.store(dst + 3 * stride, f32x4.add(s3, s4));
+  v128.store(dst + 4 * stride, f32x4.sub(s3, s4));
+  v128.store(dst + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
+}
+
+// Four channels of input pixel (ih, iw), or zeros outside the image.
+// @ts-ignore: decorator
+@inline
+function pixelOrZero(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes: usize, pixelBytes: usize): v128 {
+  return ih >= 0 && ih < inH && iw >= 0 && iw < inW ? v128.load(img + <usize>ih * rowBytes + <usize>iw * pixelBytes) : f32x4.splat(0);
+}
+
+/**
+ * The input transform of one tile: the 6×6 patch of image `img` from pixel (ih, iw), zeros
+ * outside, becomes V = Bᵀ·d·B for every group of 4 channels. Group k's 36 positions are written
+ * from dst + k·16, position ξ = 6·row + column planeStride bytes after position 0. `t` is 36
+ * vectors of scratch.
+ */
+function transformInputPatch6(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes: usize, pixelBytes: usize, dst: usize, planeStride: usize, t: usize): void {
+  const inside = ih >= 0 && ih + 6 <= inH && iw >= 0 && iw + 6 <= inW;
+  for (let c: usize = 0; c < pixelBytes; c += 16) {
+    const b = img + c;
+    // Columns: t[·][j] = Bᵀ·d[·][j], t[i][j] at t + (6i + j)·16.
+    for (let j = 0; j < 6; j++) {
+      if (inside) {
+        const p = b + <usize>ih * rowBytes + <usize>(iw + j) * pixelBytes;
+        inputTransform6(v128.load(p), v128.load(p + rowBytes), v128.load(p + 2 * rowBytes), v128.load(p + 3 * rowBytes), v128.load(p + 4 * rowBytes), v128.load(p + 5 * rowBytes), t + <usize>j * 16, 96);
+      } else {
+        inputTransform6(
+          pixelOrZero(b, ih, iw + j, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 1, iw + j, inH, inW, rowBytes, pixelBytes),
+          pixelOrZero(b, ih + 2, iw + j, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 3, iw + j, inH, inW, rowBytes, pixelBytes),
+          pixelOrZero(b, ih + 4, iw + j, inH, inW, rowBytes, pixelBytes), pixelOrZero(b, ih + 5, iw + j, inH, inW, rowBytes, pixelBytes),
+          t + <usize>j * 16, 96,
+        );
+      }
+    }
+    // Rows: V[i][·] = t[i][·]·B, position ξ = 6i + j.
+    for (let i = 0; i < 6; i++) {
+      const r = t + <usize>i * 96;
+      inputTransform6(v128.load(r), v128.load(r, 16), v128.load(r, 32), v128.load(r, 48), v128.load(r, 64), v128.load(r, 80), dst + c + <usize>(6 * i) * planeStride, planeStride);
+    }
+  }
+}
+
+/**
+ * Output tiles [start, end) of y = x ⊛ w for a 3×3, stride-1, undilated convolution. Tiles are
+ * numbered (n, tileRow, tileCol) over ceil(outH/4) × ceil(outW/4) tiles per image. `u` holds the
+ * transformed filter, packed for the gemm micro-kernel: for each ξ, slivers of 8 output channels,
+ * input-channel-major (ceil(outC/8)·8 columns, zero-padded). inC and outC must be multiples of 4,
+ * inC at most 256 (one gemm depth block); `work` holds the V and M planes of `block` tiles, then
+ * the scratch areas.
+ */
+export function winograd4Conv(
+  x: usize, u: usize, batch: i32, inH: i32, inW: i32, inC: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, outC: i32, block: i32,
+  y: usize, start: i32, end: i32, work: usize,
+): void {
+  if (start >= end) return;
+  const tilesW = (outW + 3) >> 2;
+  const tilesPerImage = ((outH + 3) >> 2) * tilesW;
+  const pixelBytes = <usize>inC * 4;
+  const rowBytes = <usize>inW * pixelBytes;
+  const imageBytes = <usize>inH * rowBytes;
+  const outPixelBytes = <usize>outC * 4;
+  const outRowBytes = <usize>outW * outPixelBytes;
+  const outImageBytes = <usize>outH * outRowBytes;
+  const vStride = <usize>(block * inC * 4 + PLANE_PAD);
+  const mStride = <usize>(block * outC * 4 + PLANE_PAD);
+  const vBlock = work;
+  const mBlock = work + 36 * vStride;
+  const spill = mBlock + 36 * mStride;
+  const t = spill + SPILL_BYTES;
+  const uStride = <usize>(inC * ((outC + 7) & ~7)) * 4;
+
+  for (let t0 = start; t0 < end; t0 += block) {
+    const nt = min(block, end - t0);
+
+    // 1. Input transform: V[ξ][tile][channel].
+    for (let tt = 0; tt < nt; tt++) {
+      const tile = t0 + tt;
+      const n = tile / tilesPerImage;
+      const rem = tile - n * tilesPerImage;
+      const th = rem / tilesW;
+      const tw = rem - th * tilesW;
+      transformInputPatch6(x + <usize>n * imageBytes, 4 * th - padTop, 4 * tw - padLeft, inH, inW, rowBytes, pixelBytes, vBlock + <usize>(tt * inC) * 4, vStride, t);
+    }
+
+    // 2. The 36 products M[ξ] = V[ξ]·U[ξ], 4×8 tiles of each, the filter sliver held in cache.
+    for (let xi = 0; xi < 36; xi++) {
+      const a = vBlock + <usize>xi * vStride;
+      const c = mBlock + <usize>xi * mStride;
+      const ub = u + <usize>xi * uStride;
+      for (let jr = 0; jr < outC; jr += 8) {
+        const nr = min(8, outC - jr);
+        const bp = ub + <usize>(jr * inC) * 4;
+        for (let ir = 0; ir < nt; ir += 4) {
+          microKernelRowsA(a + <usize>(ir * inC) * 4, pixelBytes, min(4, nt - ir), bp, inC, c + <usize>(ir * outC + jr) * 4, outC, nr, false, spill);
+        }
+      }
+    }
+
+    // 3. Output transform Y = Aᵀ·M·A, written where the tile lies inside the output.
+    for (let tt = 0; tt < nt; tt++) {
+      const tile = t0 + tt;
+      const n = tile / tilesPerImage;
+      const rem = tile - n * tilesPerImage;
+      const th = rem / tilesW;
+      const tw = rem - th * tilesW;
+      const oh = 4 * th;
+      const ow = 4 * tw;
+      const rows = min(4, outH - oh);
+      const cols = min(4, outW - ow);
+      const out = y + <usize>n * outImageBytes + <usize>oh * outRowBytes + <usize>ow * outPixelBytes;
+      const src0 = mBlock + <usize>(tt * outC) * 4;
+      for (let c: usize = 0; c < outPixelBytes; c += 16) {
+        // Columns: s[·][j] = Aᵀ·M[·][j], s[r][j] at t + (6r + j)·16.
+        for (let j = 0; j < 6; j++) {
+          const p = src0 + c + <usize>j * mStride;
+          const m0 = v128.load(p), m1 = v128.load(p + 6 * mStride), m2 = v128.load(p + 12 * mStride);
+          const m3 = v128.load(p + 18 * mStride), m4 = v128.load(p + 24 * mStride), m5 = v128.load(p + 30 * mStride);
+          outputTransform6(m0, m1, m2, m3, m4, m5, t + <usize>j * 16, 96);
+        }
+        // Rows: Y[r][·] = s[r][·]·A, the four outputs of row r to a scratch row, then the ones inside.
+        for (let r = 0; r < rows; r++) {
+          const s = t + <usize>r * 96;
+          const o = t + 576;
+          outputTransform6(v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80), o, 16);
+          const dst = out + <usize>r * outRowBytes + c;
+          for (let q = 0; q < cols; q++) v128.store(dst + <usize>q * outPixelBytes, v128.load(o + <usize>q * 16));
+        }
+      }
+    }
+  }
+}
+
+// m ↦ Aᵀ·m for one column or row of six vectors; output r (of 4) goes to dst + r·stride.
+// @ts-ignore: decorator
+@inline
+function outputTransform6(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, dst: usize, stride: usize): void {
+  const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2);
+  const c = f32x4.add(m3, m4), d = f32x4.sub(m3, m4);
+  v128.store(dst, f32x4.add(f32x4.add(m0, a), c));
+  v128.store(dst + stride, f32x4.add(b, f32x4.mul(f32x4.splat(2), d)));
+  v128.store(dst + 2 * stride, f32x4.add(a, f32x4.mul(f32x4.splat(4), c)));
+  v128.store(dst + 3 * stride, f32x4.add(f32x4.add(b, f32x4.mul(f32x4.splat(8), d)), m5));
+}
+
+// g ↦ G·g for one column or row of three vectors; output i (of 6) goes to dst + i·stride.
+// @ts-ignore: decorator
+@inline
+function filterTransform3(a: v128, b: v128, c: v128, dst: usize, stride: usize): void {
+  const quarterA = f32x4.mul(f32x4.splat(0.25), a);
+  const sixth = f32x4.splat(<f32>1 / 6);
+  const ac = f32x4.add(a, c);
+  const qc = f32x4.add(quarterA, c);
+  const halfB = f32x4.mul(f32x4.splat(0.5), b);
+  v128.store(dst, quarterA);
+  v128.store(dst + stride, f32x4.neg(f32x4.mul(sixth, f32x4.add(ac, b))));
+  v128.store(dst + 2 * stride, f32x4.neg(f32x4.mul(sixth, f32x4.sub(ac, b))));
+  v128.store(dst + 3 * stride, f32x4.mul(sixth, f32x4.add(qc, halfB)));
+  v128.store(dst + 4 * stride, f32x4.mul(sixth, f32x4.sub(qc, halfB)));
+  v128.store(dst + 5 * stride, c);
+}
+
+/**
+ * Input channels [ciStart, ciEnd) of the transformed filter U = G·g·Gᵀ of w [3, 3, inC, outC]
+ * into `u` in the layout winograd4Conv multiplies by: for each of the 36 positions ξ, slivers of
+ * 8 output channels, input-channel-major, zero past outC. outC must be a multiple of 4; `t` is
+ * 18 vectors of scratch owned by the caller.
+ */
+export function winograd4FilterTransform(w: usize, inC: i32, outC: i32, u: usize, ciStart: i32, ciEnd: i32, t: usize): void {
+  const outPad = (outC + 7) & ~7;
+  const xiBytes = <usize>(inC * outPad) * 4;
+  const tapBytes = <usize>(inC * outC) * 4;
+  const zero = f32x4.splat(0);
+  for (let ci = ciStart; ci < ciEnd; ci++) {
+    for (let co = 0; co < outPad; co += 4) {
+      const sliver = co & ~7;
+      const dst = u + <usize>(sliver * inC + ci * 8 + co - sliver) * 4;
+      if (co >= outC) {
+        for (let xi = 0; xi < 36; xi++) v128.store(dst + <usize>xi * xiBytes, zero);
+        continue;
+      }
+      const src = w + <usize>(ci * outC + co) * 4;
+      // Columns: h[·][s] = G·g[·][s], h[i][s] at t + (3i + s)·16.
+      for (let s = 0; s < 3; s++) {
+        const p = src + <usize>s * tapBytes;
+        filterTransform3(v128.load(p), v128.load(p + 3 * tapBytes), v128.load(p + 6 * tapBytes), t + <usize>s * 16, 48);
+      }
+      // Rows: U[i][·] = h[i][·]·Gᵀ, position ξ = 6i + j.
+      for (let i = 0; i < 6; i++) {
+        const r = t + <usize>i * 48;
+        filterTransform3(v128.load(r), v128.load(r, 16), v128.load(r, 32), dst + <usize>(6 * i) * xiBytes, xiBytes);
+      }
+    }
+  }
+}
