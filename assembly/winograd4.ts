@@ -15,7 +15,7 @@
 // Each 2-D transform is the 1-D one applied to the columns, then to the rows, through a small
 // scratch area (36 vectors do not fit the 16 SIMD registers).
 
-import { microKernelRowsA } from './gemm';
+import { microKernel, microKernelRowsA } from './gemm';
 
 // Bytes after each of a block's 36 planes (see PLANE_PAD in winograd.ts): the planes are not a
 // power of two apart, so the streams of one tile do not share cache sets.
@@ -52,10 +52,10 @@ function pixelOrZero(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes:
 /**
  * The input transform of one tile: the 6×6 patch of image `img` from pixel (ih, iw), zeros
  * outside, becomes V = Bᵀ·d·B for every group of 4 channels. Group k's 36 positions are written
- * from dst + k·16, position ξ = 6·row + column planeStride bytes after position 0. `t` is 36
- * vectors of scratch.
+ * from dst + k·groupStep, position ξ = 6·row + column planeStride bytes after position 0. `t` is
+ * 36 vectors of scratch.
  */
-function transformInputPatch6(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes: usize, pixelBytes: usize, dst: usize, planeStride: usize, t: usize): void {
+function transformInputPatch6(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes: usize, pixelBytes: usize, dst: usize, groupStep: usize, planeStride: usize, t: usize): void {
   const inside = ih >= 0 && ih + 6 <= inH && iw >= 0 && iw + 6 <= inW;
   for (let c: usize = 0; c < pixelBytes; c += 16) {
     const b = img + c;
@@ -76,8 +76,9 @@ function transformInputPatch6(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, 
     // Rows: V[i][·] = t[i][·]·B, position ξ = 6i + j.
     for (let i = 0; i < 6; i++) {
       const r = t + <usize>i * 96;
-      inputTransform6(v128.load(r), v128.load(r, 16), v128.load(r, 32), v128.load(r, 48), v128.load(r, 64), v128.load(r, 80), dst + c + <usize>(6 * i) * planeStride, planeStride);
+      inputTransform6(v128.load(r), v128.load(r, 16), v128.load(r, 32), v128.load(r, 48), v128.load(r, 64), v128.load(r, 80), dst + <usize>(6 * i) * planeStride, planeStride);
     }
+    dst += groupStep;
   }
 }
 
@@ -121,7 +122,7 @@ export function winograd4Conv(
       const rem = tile - n * tilesPerImage;
       const th = rem / tilesW;
       const tw = rem - th * tilesW;
-      transformInputPatch6(x + <usize>n * imageBytes, 4 * th - padTop, 4 * tw - padLeft, inH, inW, rowBytes, pixelBytes, vBlock + <usize>(tt * inC) * 4, vStride, t);
+      transformInputPatch6(x + <usize>n * imageBytes, 4 * th - padTop, 4 * tw - padLeft, inH, inW, rowBytes, pixelBytes, vBlock + <usize>(tt * inC) * 4, 16, vStride, t);
     }
 
     // 2. The 36 products M[ξ] = V[ξ]·U[ξ], 4×8 tiles of each, the filter sliver held in cache.
@@ -230,6 +231,181 @@ export function winograd4FilterTransform(w: usize, inC: i32, outC: i32, u: usize
       for (let i = 0; i < 6; i++) {
         const r = t + <usize>i * 48;
         filterTransform3(v128.load(r), v128.load(r, 16), v128.load(r, 32), dst + <usize>(6 * i) * xiBytes, xiBytes);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dW of the same convolutions, as F(3×3, 4×4): per 4×4 tile of dY, g, the 3×3 filter gradient is
+// the correlation of the 6×6 input patch d with g. By the transposition principle (as for
+// F(3×3, 2×2) in winograd.ts) its Winograd form uses the same input transform:
+// dW = Gᵀ·[Σ_tiles (A·g·Aᵀ) ⊙ (Bᵀ·d·B)]·G, with A the transpose of Aᵀ above (6×4) and G as above.
+// The sum over tiles is, for each of the 36 ξ, a product [inC × tiles]·[tiles × outC]. Tiles
+// are cut into chunks of a size fixed by the channel counts and chunks into at most a fixed
+// number of slots of consecutive chunks, as winogradFilterGrad does, so the result does not
+// depend on how slots are split between threads.
+
+// g ↦ A·g for one column or row of four vectors; output ξ (of 6) goes to dst + ξ·stride.
+// @ts-ignore: decorator
+@inline
+function gradientTransform4(g0: v128, g1: v128, g2: v128, g3: v128, dst: usize, stride: usize): void {
+  const even = f32x4.add(g0, g2), odd = f32x4.add(g1, g3);
+  const four = f32x4.splat(4);
+  const even4 = f32x4.add(g0, f32x4.mul(four, g2));
+  const odd4 = f32x4.mul(f32x4.splat(2), f32x4.add(g1, f32x4.mul(four, g3)));
+  v128.store(dst, g0);
+  v128.store(dst + stride, f32x4.add(even, odd));
+  v128.store(dst + 2 * stride, f32x4.sub(even, odd));
+  v128.store(dst + 3 * stride, f32x4.add(even4, odd4));
+  v128.store(dst + 4 * stride, f32x4.sub(even4, odd4));
+  v128.store(dst + 5 * stride, g3);
+}
+
+// P ↦ Gᵀ·P for one column or row of six vectors; output r (of 3) goes to dst + r·stride.
+// @ts-ignore: decorator
+@inline
+function filterGradTransform6(p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, p5: v128, dst: usize, stride: usize): void {
+  const sixth = f32x4.splat(<f32>1 / 6);
+  const s12 = f32x4.add(p1, p2), d21 = f32x4.sub(p2, p1);
+  const s34 = f32x4.add(p3, p4), d34 = f32x4.sub(p3, p4);
+  // r0 = ¼P0 − ⅙(P1 + P2) + (1/24)(P3 + P4)
+  v128.store(dst, f32x4.add(f32x4.mul(f32x4.splat(0.25), p0), f32x4.mul(sixth, f32x4.sub(f32x4.mul(f32x4.splat(0.25), s34), s12))));
+  // r1 = ⅙(P2 − P1) + (1/12)(P3 − P4)
+  v128.store(dst + stride, f32x4.mul(sixth, f32x4.add(d21, f32x4.mul(f32x4.splat(0.5), d34))));
+  // r2 = ⅙(P3 + P4 − P1 − P2) + P5
+  v128.store(dst + 2 * stride, f32x4.add(f32x4.mul(sixth, f32x4.sub(s34, s12)), p5));
+}
+
+/**
+ * Slots [slotStart, slotEnd) of dW's partial sums. Slot k adds up chunks [k·chunksPerSlot,
+ * (k + 1)·chunksPerSlot) of `chunkTiles` tiles each, one after the other: their 36 products
+ * V[ξ]ᵀ·(A·g·Aᵀ)[ξ] go to partials + k·36·inC·outC floats, [ξ][inC][outC]. inC and outC must be
+ * multiples of 4; `work` holds the packed V and dY planes of `chunkTiles` tiles, then the scratch areas.
+ */
+export function winograd4FilterGrad(
+  x: usize, dy: usize, batch: i32, inH: i32, inW: i32, inC: i32,
+  padTop: i32, padLeft: i32, outH: i32, outW: i32, outC: i32, chunkTiles: i32, chunksPerSlot: i32,
+  partials: usize, slotStart: i32, slotEnd: i32, work: usize,
+): void {
+  if (slotStart >= slotEnd) return;
+  const tilesW = (outW + 3) >> 2;
+  const tilesPerImage = ((outH + 3) >> 2) * tilesW;
+  const totalTiles = batch * tilesPerImage;
+  const outPad = (outC + 7) & ~7;
+  const pixelBytes = <usize>inC * 4;
+  const rowBytes = <usize>inW * pixelBytes;
+  const imageBytes = <usize>inH * rowBytes;
+  const dyPixelBytes = <usize>outC * 4;
+  const dyRowBytes = <usize>outW * dyPixelBytes;
+  const dyImageBytes = <usize>outH * dyRowBytes;
+  const vStride = <usize>(chunkTiles * inC * 4 + PLANE_PAD);
+  const gStride = <usize>(chunkTiles * outPad * 4 + PLANE_PAD);
+  const vBlock = work;
+  const gBlock = work + 36 * vStride;
+  const spill = gBlock + 36 * gStride;
+  const t = spill + SPILL_BYTES;
+  const slotBytes = <usize>(36 * inC * outC) * 4;
+  const xiBytes = <usize>(inC * outC) * 4;
+  const zero = f32x4.splat(0);
+
+  const totalChunks = (totalTiles + chunkTiles - 1) / chunkTiles;
+  const chunkEnd = min(totalChunks, slotEnd * chunksPerSlot);
+  for (let chunk = slotStart * chunksPerSlot; chunk < chunkEnd; chunk++) {
+    const t0 = chunk * chunkTiles;
+    const nt = min(chunkTiles, totalTiles - t0);
+    const first = chunk % chunksPerSlot == 0;
+    for (let tt = 0; tt < nt; tt++) {
+      const tile = t0 + tt;
+      const n = tile / tilesPerImage;
+      const rem = tile - n * tilesPerImage;
+      const th = rem / tilesW;
+      const tw = rem - th * tilesW;
+
+      // Input patch → V, packed as gemm's A: slivers of 4 channels, tile-major.
+      transformInputPatch6(x + <usize>n * imageBytes, 4 * th - padTop, 4 * tw - padLeft, inH, inW, rowBytes, pixelBytes, vBlock + <usize>tt * 16, <usize>nt * 16, vStride, t);
+
+      // dY tile → A·g·Aᵀ, packed as gemm's B: slivers of 8 channels (zero past outC), tile-major.
+      const oh = 4 * th;
+      const ow = 4 * tw;
+      const rows = min(4, outH - oh);
+      const cols = min(4, outW - ow);
+      const g = dy + <usize>n * dyImageBytes + <usize>oh * dyRowBytes + <usize>ow * dyPixelBytes;
+      for (let q = 0; q < outPad; q += 4) {
+        const d = gBlock + <usize>((q >> 3) * nt + tt) * 32 + <usize>(q & 4) * 4;
+        if (q >= outC) {
+          for (let xi = 0; xi < 36; xi++) v128.store(d + <usize>xi * gStride, zero);
+          continue;
+        }
+        const p = g + <usize>q * 4;
+        // Columns: s[·][j] = A·g[·][j], s[ξ][j] at t + (4ξ + j)·16; rows and columns past dY are zero.
+        for (let j = 0; j < 4; j++) {
+          const c = p + <usize>j * dyPixelBytes;
+          const inside = j < cols;
+          gradientTransform4(
+            inside ? v128.load(c) : zero,
+            inside && rows > 1 ? v128.load(c + dyRowBytes) : zero,
+            inside && rows > 2 ? v128.load(c + 2 * dyRowBytes) : zero,
+            inside && rows > 3 ? v128.load(c + 3 * dyRowBytes) : zero,
+            t + <usize>j * 16, 64,
+          );
+        }
+        // Rows: (A·g·Aᵀ)[ξ][·] = s[ξ][·]·Aᵀ, position 6ξ + column.
+        for (let xi = 0; xi < 6; xi++) {
+          const r = t + <usize>xi * 64;
+          gradientTransform4(v128.load(r), v128.load(r, 16), v128.load(r, 32), v128.load(r, 48), d + <usize>(6 * xi) * gStride, gStride);
+        }
+      }
+    }
+
+    // The 36 products over this chunk's tiles, into (or onto) its slot.
+    const slot = partials + <usize>(chunk / chunksPerSlot) * slotBytes;
+    for (let xi = 0; xi < 36; xi++) {
+      const a = vBlock + <usize>xi * vStride;
+      const b = gBlock + <usize>xi * gStride;
+      const c = slot + <usize>xi * xiBytes;
+      for (let jr = 0; jr < outC; jr += 8) {
+        const bp = b + <usize>((jr >> 3) * nt) * 32;
+        const nr = min(8, outC - jr);
+        for (let ir = 0; ir < inC; ir += 4) {
+          microKernel(a + <usize>((ir >> 2) * nt) * 16, bp, nt, c + <usize>(ir * outC + jr) * 4, outC, 4, nr, !first, spill);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Input channels [ciStart, ciEnd) of dW [3, 3, inC, outC]: the slots of winograd4FilterGrad
+ * added in order, then Gᵀ·P·G. `t` is 54 vectors of scratch owned by the caller.
+ */
+export function winograd4FilterGradReduce(partials: usize, slots: i32, inC: i32, outC: i32, dw: usize, ciStart: i32, ciEnd: i32, t: usize): void {
+  const slotBytes = <usize>(36 * inC * outC) * 4;
+  const xiBytes = <usize>(inC * outC) * 4;
+  const tapBytes = xiBytes;
+  const q = t + 36 * 16;
+  for (let ci = ciStart; ci < ciEnd; ci++) {
+    for (let co = 0; co < outC; co += 4) {
+      const at = <usize>(ci * outC + co) * 4;
+      // P[ξ] summed over the slots in order, to t + ξ·16.
+      for (let xi = 0; xi < 36; xi++) {
+        let p = partials + at + <usize>xi * xiBytes;
+        let sum = v128.load(p);
+        for (let k = 1; k < slots; k++) {
+          p += slotBytes;
+          sum = f32x4.add(sum, v128.load(p));
+        }
+        v128.store(t + <usize>xi * 16, sum);
+      }
+      // Columns: q[·][b] = Gᵀ·P[·][b], q[r][b] at q + (6r + b)·16.
+      for (let b = 0; b < 6; b++) {
+        const c = t + <usize>b * 16;
+        filterGradTransform6(v128.load(c), v128.load(c, 96), v128.load(c, 192), v128.load(c, 288), v128.load(c, 384), v128.load(c, 480), q + <usize>b * 16, 96);
+      }
+      // Rows: dW[r][·] = q[r][·]·G, at tap (r, s).
+      for (let r = 0; r < 3; r++) {
+        const c = q + <usize>r * 96;
+        filterGradTransform6(v128.load(c), v128.load(c, 16), v128.load(c, 32), v128.load(c, 48), v128.load(c, 64), v128.load(c, 80), dw + at + <usize>(3 * r) * tapBytes, tapBytes);
       }
     }
   }

@@ -1,7 +1,7 @@
 /**
  * The wasm backend's Winograd kernels (assembly/winograd.ts, assembly/winograd4.ts), taken by
  * conv2d and conv2dBackwardInput (F(4×4, 3×3), or F(2×2, 3×3) with `tile4` off) and
- * conv2dBackwardFilter (F(3×3, 2×2)) for 3×3 stride-1 convolutions with enough channels: both
+ * conv2dBackwardFilter (F(3×3, 4×4), or F(3×3, 2×2)) for 3×3 stride-1 convolutions with enough channels: both
  * filter transforms against G·g·Gᵀ written out, the kernels
  * against the JS reference on random geometries (every padding kind, odd and even sizes, channel
  * counts around the 8-wide slivers, blocks and chunks of tiles split across threads), bit for bit
@@ -14,7 +14,7 @@ import { describe, test } from 'node:test';
 import type { Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
 import { createWasmBackend, kernelWorkspaceBytes, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
-import { MAX_FILTER_SLOTS, usesWinograd, usesWinograd4, usesWinogradFilter, winograd4BlockTiles, winogradBlockTiles, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
+import { MAX_FILTER4_SLOTS, MAX_FILTER_SLOTS, usesWinograd, usesWinograd4, usesWinograd4Filter, usesWinogradFilter, winograd4BlockTiles, winograd4FilterChunkTiles, winogradBlockTiles, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
 import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
 import { Rng } from '../../src/tensor/index.js';
@@ -129,11 +129,15 @@ describe('wasm Winograd convolution: F(4×4, 3×3), F(2×2, 3×3) and F(3×3, 2�
           assertCloseToScale(dx, expectedDx, tolerance, `conv2dBackwardInput ${what}`);
           for (const b of [two, three]) assertSameBits(onTile(() => b.scope(() => Float32Array.from(b.conv2dBackwardInput(d.dy, d.w, info)))), dx, `conv2dBackwardInput ${what}, ${b.threads} threads vs 1`);
         }
-        const what = describeConv(c);
-        assert.ok(usesWinogradFilter(info, workspaceBytes), `${what}: dW by Winograd`);
-        const dw = one.scope(() => Float32Array.from(one.conv2dBackwardFilter(d.x, d.dy, info)));
-        assertCloseToScale(dw, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE, `conv2dBackwardFilter ${what}`);
-        for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2dBackwardFilter(d.x, d.dy, info))), dw, `conv2dBackwardFilter ${what}, ${b.threads} threads vs 1`);
+        assert.ok(usesWinograd4Filter(info, workspaceBytes), `${describeConv(c)}: dW by F(3×3, 4×4)`);
+        const expectedDw = js.conv2dBackwardFilter(d.x, d.dy, info);
+        for (const tile of [4, 2]) {
+          const what = `${describeConv(c)}, F(3×3, ${tile}×${tile})`;
+          const onTile = <T>(fn: () => T): T => (tile === 4 ? fn() : withTile2(fn));
+          const dw = onTile(() => one.scope(() => Float32Array.from(one.conv2dBackwardFilter(d.x, d.dy, info))));
+          assertCloseToScale(dw, expectedDw, tile === 4 ? TOLERANCE_4 : TOLERANCE, `conv2dBackwardFilter ${what}`);
+          for (const b of [two, three]) assertSameBits(onTile(() => b.scope(() => Float32Array.from(b.conv2dBackwardFilter(d.x, d.dy, info)))), dw, `conv2dBackwardFilter ${what}, ${b.threads} threads vs 1`);
+        }
       }
     });
   }
@@ -146,16 +150,20 @@ describe('wasm Winograd convolution: F(4×4, 3×3), F(2×2, 3×3) and F(3×3, 2�
       assert.ok(tiles > 3 * winogradBlockTiles(ch, ch), 'several blocks per thread');
       assert.ok(tiles / 4 > 3 * winograd4BlockTiles(ch, ch), 'several F(4×4, 3×3) blocks per thread');
       const chunks = Math.ceil(tiles / winogradFilterChunkTiles(ch, ch, workspaceBytes));
-      assert.ok(chunks > 3, 'several dW chunks');
+      assert.ok(chunks > 3, 'several F(3×3, 2×2) dW chunks');
+      assert.ok(Math.ceil(tiles / 4 / winograd4FilterChunkTiles(ch, ch, workspaceBytes)) > 1, 'several F(3×3, 4×4) dW chunks');
       if (batch === 72) assert.ok(chunks > MAX_FILTER_SLOTS, 'more dW chunks than slots: several chunks summed into each slot');
       const d = dataFor(rng, info);
       const y = Float32Array.from(three.scope(() => three.conv2d(d.x, d.w, info)));
       const dw = Float32Array.from(three.scope(() => three.conv2dBackwardFilter(d.x, d.dy, info)));
       assertCloseToScale(y, js.conv2d(d.x, d.w, info), TOLERANCE_4, `conv2d ${h}×${h}×${ch}`);
+      const dw2 = withTile2(() => Float32Array.from(three.scope(() => three.conv2dBackwardFilter(d.x, d.dy, info))));
+      assertCloseToScale(dw2, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE, `conv2dBackwardFilter ${h}×${h}×${ch}, F(3×3, 2×2)`);
+      assert.ok(dw2.some((v, i) => !Object.is(v, dw[i])), 'conv2dBackwardFilter: F(3×3, 2×2) and F(3×3, 4×4) give different bits, so each ran');
       const y2 = withTile2(() => Float32Array.from(three.scope(() => three.conv2d(d.x, d.w, info))));
       assertCloseToScale(y2, js.conv2d(d.x, d.w, info), TOLERANCE, `conv2d ${h}×${h}×${ch}, F(2×2, 3×3)`);
       assert.ok(y2.some((v, i) => !Object.is(v, y[i])), 'conv2d: F(2×2, 3×3) and F(4×4, 3×3) give different bits, so each ran');
-      assertCloseToScale(dw, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE, `conv2dBackwardFilter ${h}×${h}×${ch}`);
+      assertCloseToScale(dw, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE_4, `conv2dBackwardFilter ${h}×${h}×${ch}`);
       winogradOptions.enabled = false;
       try {
         const otherY = Float32Array.from(three.scope(() => three.conv2d(d.x, d.w, info)));
@@ -166,6 +174,18 @@ describe('wasm Winograd convolution: F(4×4, 3×3), F(2×2, 3×3) and F(3×3, 2�
         winogradOptions.enabled = true;
       }
     }
+  });
+
+  test('F(3×3, 4×4) dW with more chunks than slots (8 → 16 at 32×32, batch 136: 17 chunks of 512 tiles in 9 slots of 2), as js computes it, the same bits on 1, 2 and 3 threads', () => {
+    const info = conv2dInfo([136, 32, 32, 8], [3, 3, 8, 16], { padding: 'same' });
+    const chunkTiles = winograd4FilterChunkTiles(8, 16, workspaceBytes);
+    assert.ok(usesWinograd4Filter(info, workspaceBytes));
+    assert.ok(Math.ceil((136 * 64) / chunkTiles) > MAX_FILTER4_SLOTS, `${chunkTiles}-tile chunks: more than ${MAX_FILTER4_SLOTS}`);
+    const rng = new Rng(11);
+    const d = dataFor(rng, info);
+    const dw = Float32Array.from(one.scope(() => one.conv2dBackwardFilter(d.x, d.dy, info)));
+    assertCloseToScale(dw, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE_4, 'conv2dBackwardFilter 8 → 16, batch 136');
+    for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2dBackwardFilter(d.x, d.dy, info))), dw, `conv2dBackwardFilter 8 → 16, batch 136, ${b.threads} threads vs 1`);
   });
 
   test('an empty batch gives an empty output and a zero filter gradient, as js does', () => {
@@ -208,6 +228,8 @@ describe('wasm Winograd convolution: F(4×4, 3×3), F(2×2, 3×3) and F(3×3, 2�
       winogradOptions.filter = true;
     }
     assert.equal(usesWinogradFilter(conv2dInfo([1, 8, 8, 8], [3, 3, 8, 8]), workspaceBytes), false, 'dW of 8 → 8, as forward');
+    assert.equal(usesWinograd4Filter(filterInfo, workspaceBytes), true, 'dW of 16 → 16 by F(3×3, 4×4)');
+    withTile2(() => assert.equal(usesWinograd4Filter(filterInfo, workspaceBytes), false, 'dW by F(3×3, 2×2) with tile4 off'));
   });
 
   test('dW chunks: a multiple of 4 tiles fixed by the channel counts, smaller for more channels, whose planes fit the workspace', () => {
@@ -218,5 +240,11 @@ describe('wasm Winograd convolution: F(4×4, 3×3), F(2×2, 3×3) and F(3×3, 2�
       assert.ok(16 * (t * (inC + Math.ceil(outC / 8) * 8) * 4 + 128) + 128 <= workspaceBytes, `${inC} → ${outC}: fits`);
     }
     assert.ok(winogradFilterChunkTiles(256, 256, workspaceBytes) < winogradFilterChunkTiles(16, 16, workspaceBytes));
+    for (const [inC, outC] of [[16, 16], [64, 64], [256, 256], [8, 20]]) {
+      const t = winograd4FilterChunkTiles(inC, outC, workspaceBytes);
+      assert.equal(t % 4, 0);
+      assert.ok(t >= 16 && t <= 512, `F(3×3, 4×4) ${inC} → ${outC}: ${t} tiles`);
+      assert.ok(36 * (t * (inC + Math.ceil(outC / 8) * 8) * 4 + 128) + 768 <= workspaceBytes, `F(3×3, 4×4) ${inC} → ${outC}: fits`);
+    }
   });
 });

@@ -43,6 +43,8 @@ export const PARALLEL_KERNELS = [
   { name: 'winogradFilterTransform', range: 4 },
   { name: 'winograd4Conv', range: 13, workspace: 15 },
   { name: 'winograd4FilterTransform', range: 4, workspace: 6 },
+  { name: 'winograd4FilterGrad', range: 14, workspace: 16 },
+  { name: 'winograd4FilterGradReduce', range: 5, workspace: 7 },
 ] as const satisfies readonly { name: keyof WasmKernels; range: number; workspace?: number }[];
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number]['name'];

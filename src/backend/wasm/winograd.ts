@@ -99,6 +99,21 @@ export function winogradFilterChunkTiles(inC: number, outC: number, workspaceByt
   return Math.max(4, Math.min(512, fit));
 }
 
+/** The most slots of F(3×3, 4×4)'s partial dW sums: each takes 36 planes of inC × outC, against F(3×3, 2×2)'s 16. */
+export const MAX_FILTER4_SLOTS = 16;
+
+/** F(3×3, 4×4)'s tiles per dW chunk: its 36 packed planes of each operand within the per-thread workspace, a multiple of 4, 4 to 512, fixed by the channel counts alone. */
+export function winograd4FilterChunkTiles(inC: number, outC: number, workspaceBytes: number): number {
+  const outPad = Math.ceil(outC / NR) * NR;
+  const fit = Math.floor((workspaceBytes - F4_SCRATCH_BYTES - 36 * 2 * PLANE_PAD) / (144 * (inC + outPad)) / 4) * 4;
+  return Math.max(4, Math.min(512, fit));
+}
+
+/** Whether dW of convolution `i` goes to F(3×3, 4×4) rather than F(3×3, 2×2): `tile4` on, as usesWinogradFilter, with a chunk of at least 16 tiles. */
+export function usesWinograd4Filter(i: Conv2DInfo, workspaceBytes: number): boolean {
+  return winogradOptions.tile4 && usesWinogradFilter(i, workspaceBytes) && winograd4FilterChunkTiles(i.inC, i.outC, workspaceBytes) >= 16;
+}
+
 /** Whether dW of convolution `i` goes to the Winograd kernel: as usesWinograd, with a chunk of at least 64 tiles. */
 export function usesWinogradFilter(i: Conv2DInfo, workspaceBytes: number): boolean {
   return winogradOptions.filter && usesWinograd(i, workspaceBytes) && winogradFilterChunkTiles(i.inC, i.outC, workspaceBytes) >= 64;
@@ -139,6 +154,24 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
     pool.run('winogradConv', args, tiles, 1, perPart(16 * i.inC * i.outC));
   }
 
+  /** dW of convolution `i` by F(3×3, 4×4) (assembly/winograd4.ts): partial sums per slot of chunks, then the slots added in order and transformed back. */
+  function filterGrad4(x: TensorData, dy: TensorData, i: Conv2DInfo): Float32Array {
+    const dw = output(9 * i.inC * i.outC);
+    const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
+    const chunkTiles = winograd4FilterChunkTiles(i.inC, i.outC, workspaceBytes);
+    const chunks = Math.ceil(tiles / chunkTiles);
+    if (chunks === 0) return dw.fill(0);
+    const chunksPerSlot = Math.ceil(chunks / MAX_FILTER4_SLOTS);
+    const slots = Math.ceil(chunks / chunksPerSlot);
+    temporaries(() => {
+      const partials = output(slots * 36 * i.inC * i.outC);
+      const args = [input(x), input(dy), i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, chunkTiles, chunksPerSlot, partials.byteOffset, 0, slots, 0];
+      pool.run('winograd4FilterGrad', args, slots, 1, perPart(chunksPerSlot * chunkTiles * 36 * i.inC * i.outC));
+      pool.run('winograd4FilterGradReduce', [partials.byteOffset, slots, i.inC, i.outC, dw.byteOffset, 0, i.inC, 0], i.inC, 1, perPart(slots * 36 * i.outC));
+    });
+    return dw;
+  }
+
   return {
     applies: (i) => usesWinograd(i, workspaceBytes),
     conv2d(x, w, i) {
@@ -155,6 +188,7 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
     },
     appliesToFilter: (i) => usesWinogradFilter(i, workspaceBytes),
     conv2dBackwardFilter(x, dy, i) {
+      if (usesWinograd4Filter(i, workspaceBytes)) return filterGrad4(x, dy, i);
       const dw = output(9 * i.inC * i.outC);
       const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
       const chunkTiles = winogradFilterChunkTiles(i.inC, i.outC, workspaceBytes);
