@@ -1,7 +1,7 @@
 /**
  * Milliseconds per call of the wasm backend's conv2d, conv2dBackwardInput and conv2dBackwardFilter on the 3×3 stride-1
  * layers of resnet20, keras-cifar-cnn, cifar-fast, cifar-whiten and vgg-small (batch 64): the Winograd kernels —
- * F(4×4, 3×3) and F(2×2, 3×3) for y and dX, F(3×3, 2×2) for dW — against what the backend runs without them (the direct
+ * F(4×4, 3×3) and F(2×2, 3×3) for y and dX, F(3×3, 4×4) and F(3×3, 2×2) for dW — against what the backend runs without them (the direct
  * kernels, or im2col + gemm), interleaved in one process (9 rounds, the median of each). It prints which one the
  * backend picks (usesWinograd4, usesWinograd, usesWinogradFilter) next to the times, so the rules can be checked
  * against them. Kernel timings, not a comparison with another library. Then whole training steps of a few zoo models
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import type { Conv2DInfo } from '../src/backend/backend.js';
 import type { TensorData } from '../src/tensor/index.js';
 import { createWasmBackend, kernelWorkspaceBytes } from '../src/backend/wasm/index.js';
-import { usesWinograd, usesWinograd4, usesWinogradFilter, winogradOptions } from '../src/backend/wasm/winograd.js';
+import { usesWinograd, usesWinograd4, usesWinograd4Filter, usesWinogradFilter, winogradOptions } from '../src/backend/wasm/winograd.js';
 import { setBackend } from '../src/backend/registry.js';
 import { createZooModel } from '../src/models/zoo.js';
 import { conv2dInfo } from '../src/ops/conv.js';
@@ -48,7 +48,7 @@ const layers: Array<[string, [number, number, number, number], [number, number, 
   ['vgg-small 256→256 @4×4', [64, 4, 4, 256], [3, 3, 256, 256], 'same'],
 ];
 
-/** The three ways a pass can run: F(4×4, 3×3) (dW: F(3×3, 2×2)), F(2×2, 3×3) (the same dW), or without Winograd. */
+/** The three ways a pass can run: F(4×4, 3×3) (dW: F(3×3, 4×4)), F(2×2, 3×3) (dW: F(3×3, 2×2)), or without Winograd. */
 type Path = 'f4' | 'f2' | 'other';
 function usePath(path: Path): void {
   winogradOptions.enabled = path !== 'other';
@@ -70,8 +70,7 @@ for (const [name, xShape, wShape, padding] of layers) {
   const w = backend.allocPersistent(wShape.reduce((a, b) => a * b)).fill(0.25);
   const gflop = (2 * info.batch * info.outH * info.outW * info.outC * info.kH * info.kW * info.inC) / 1e9;
   for (const pass of ['forward', 'backwardInput', 'backwardFilter'] as const) {
-    // dW is the same kernel on both Winograd paths: time it once.
-    const paths: Path[] = pass === 'backwardFilter' ? ['f4', 'other'] : ['f4', 'f2', 'other'];
+    const paths: Path[] = ['f4', 'f2', 'other'];
     const times: Record<Path, number[]> = { f4: [], f2: [], other: [] };
     for (let round = 0; round < 9; round++) {
       for (const path of paths) {
@@ -86,9 +85,11 @@ for (const [name, xShape, wShape, padding] of layers) {
     }
     Object.assign(winogradOptions, defaults);
     const picked =
-      pass === 'backwardFilter' ? (usesWinogradFilter(info, WORKSPACE_BYTES) ? 'F(3×3, 2×2)' : 'other') : usesWinograd4(info, WORKSPACE_BYTES) ? 'F(4×4, 3×3)' : usesWinograd(info, WORKSPACE_BYTES) ? 'F(2×2, 3×3)' : 'other';
+      pass === 'backwardFilter'
+        ? usesWinograd4Filter(info, WORKSPACE_BYTES) ? 'F(3×3, 4×4)' : usesWinogradFilter(info, WORKSPACE_BYTES) ? 'F(3×3, 2×2)' : 'other'
+        : usesWinograd4(info, WORKSPACE_BYTES) ? 'F(4×4, 3×3)' : usesWinograd(info, WORKSPACE_BYTES) ? 'F(2×2, 3×3)' : 'other';
     const f4 = median(times.f4);
-    const f2 = pass === 'backwardFilter' ? f4 : median(times.f2);
+    const f2 = median(times.f2);
     const other = median(times.other);
     rows.push({ layer: name, pass, f4Ms: f4, f2Ms: f2, otherMs: other, f4OverF2: f2 / f4, f4OverOther: other / f4, picked, f4EffectiveGflops: gflop / (f4 / 1000), otherGflops: gflop / (other / 1000) });
   }
@@ -113,7 +114,7 @@ for (const name of flags.models.split(',').filter(Boolean)) {
 if (flags.json) {
   console.log(JSON.stringify({ threads, rows, trainingSteps: steps }, null, 2));
 } else {
-  console.log(`3×3 stride-1 convolutions, batch 64, ${threads} thread(s): median ms per call of 9 interleaved rounds (dW: F(3×3, 2×2) in both Winograd columns)`);
+  console.log(`3×3 stride-1 convolutions, batch 64, ${threads} thread(s): median ms per call of 9 interleaved rounds (dW: F(3×3, 4×4) and F(3×3, 2×2))`);
   console.log(`${'layer'.padEnd(32)} ${'pass'.padEnd(14)} ${'F(4×4)'.padStart(8)} ${'F(2×2)'.padStart(8)} ${'other'.padStart(8)} ${'F2÷F4'.padStart(7)} ${'other÷F4'.padStart(9)}  picked`);
   for (const r of rows) {
     console.log(
