@@ -56,8 +56,52 @@ function storeInputTile(
 // Four channels of input pixel (ih, iw), or zeros outside the image.
 // @ts-ignore: decorator
 @inline
-function pixelOrZero(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes: usize, pixelBytes: usize): v128 {
+export function pixelOrZero(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes: usize, pixelBytes: usize): v128 {
   return ih >= 0 && ih < inH && iw >= 0 && iw < inW ? v128.load(img + <usize>ih * rowBytes + <usize>iw * pixelBytes) : f32x4.splat(0);
+}
+
+/**
+ * The product stage of the forward kernels (winogradConv, winograd4Conv): for each of the
+ * `positions` ξ, M[ξ] = V[ξ]·U[ξ] for a block of nt tiles. V[ξ] is [nt][inC] row-major,
+ * vStride bytes per ξ; U[ξ] the filter packed in slivers of 8 output channels, uStride bytes per
+ * ξ; M[ξ] [nt][outC], mStride bytes per ξ. 4×8 tiles of each, the filter sliver held in cache.
+ */
+export function tileProducts(positions: i32, vBlock: usize, vStride: usize, u: usize, uStride: usize, mBlock: usize, mStride: usize, nt: i32, inC: i32, outC: i32, spill: usize): void {
+  const lda = <usize>inC * 4;
+  for (let xi = 0; xi < positions; xi++) {
+    const a = vBlock + <usize>xi * vStride;
+    const c = mBlock + <usize>xi * mStride;
+    const ub = u + <usize>xi * uStride;
+    for (let jr = 0; jr < outC; jr += 8) {
+      const nr = min(8, outC - jr);
+      const bp = ub + <usize>(jr * inC) * 4;
+      for (let ir = 0; ir < nt; ir += 4) {
+        microKernelRowsA(a + <usize>(ir * inC) * 4, lda, min(4, nt - ir), bp, inC, c + <usize>(ir * outC + jr) * 4, outC, nr, false, spill);
+      }
+    }
+  }
+}
+
+/**
+ * The product stage of the dW kernels (winogradFilterGrad, winograd4FilterGrad): for each of the
+ * `positions` ξ, slot[ξ] (+)= V[ξ]ᵀ·G[ξ] over a chunk of nt tiles. V[ξ] is packed as gemm's A
+ * (slivers of 4 input channels, tile-major), vStride bytes per ξ; G[ξ] as gemm's B (slivers of
+ * 8 output channels, tile-major), gStride bytes per ξ; slot[ξ] is [inC][outC].
+ */
+export function filterProducts(positions: i32, vBlock: usize, vStride: usize, gBlock: usize, gStride: usize, slot: usize, nt: i32, inC: i32, outC: i32, accumulate: bool, spill: usize): void {
+  const xiBytes = <usize>(inC * outC) * 4;
+  for (let xi = 0; xi < positions; xi++) {
+    const a = vBlock + <usize>xi * vStride;
+    const b = gBlock + <usize>xi * gStride;
+    const c = slot + <usize>xi * xiBytes;
+    for (let jr = 0; jr < outC; jr += 8) {
+      const bp = b + <usize>((jr >> 3) * nt) * 32;
+      const nr = min(8, outC - jr);
+      for (let ir = 0; ir < inC; ir += 4) {
+        microKernel(a + <usize>((ir >> 2) * nt) * 16, bp, nt, c + <usize>(ir * outC + jr) * 4, outC, 4, nr, accumulate, spill);
+      }
+    }
+  }
 }
 
 /**
@@ -141,19 +185,8 @@ export function winogradConv(
       transformInputPatch(x + <usize>n * imageBytes, ih, iw, inH, inW, rowBytes, pixelBytes, vBlock + <usize>(tt * inC) * 4, 16, vStride);
     }
 
-    // 2. The 16 products M[ξ] = V[ξ]·U[ξ], 4×8 tiles of each, the filter sliver held in cache.
-    for (let xi = 0; xi < 16; xi++) {
-      const a = vBlock + <usize>xi * vStride;
-      const c = mBlock + <usize>xi * mStride;
-      const ub = u + <usize>xi * uStride;
-      for (let jr = 0; jr < outC; jr += 8) {
-        const nr = min(8, outC - jr);
-        const bp = ub + <usize>(jr * inC) * 4;
-        for (let ir = 0; ir < nt; ir += 4) {
-          microKernelRowsA(a + <usize>(ir * inC) * 4, pixelBytes, min(4, nt - ir), bp, inC, c + <usize>(ir * outC + jr) * 4, outC, nr, false, scratch);
-        }
-      }
-    }
+    // 2. The 16 products M[ξ] = V[ξ]·U[ξ].
+    tileProducts(16, vBlock, vStride, u, uStride, mBlock, mStride, nt, inC, outC, scratch);
 
     // 3. Output transform Y = Aᵀ·M·A, written where the tile lies inside the output.
     for (let tt = 0; tt < nt; tt++) {
@@ -243,7 +276,6 @@ export function winogradFilterGrad(
   const gBlock = work + 16 * vStride;
   const scratch = gBlock + 16 * gStride;
   const slotBytes = <usize>(16 * inC * outC) * 4;
-  const xiBytes = <usize>(inC * outC) * 4;
   const zero = f32x4.splat(0);
 
   const totalChunks = (totalTiles + chunkTiles - 1) / chunkTiles;
@@ -308,19 +340,7 @@ export function winogradFilterGrad(
     }
 
     // The 16 products over this chunk's tiles, into (or onto) its slot.
-    const slot = partials + <usize>(chunk / chunksPerSlot) * slotBytes;
-    for (let xi = 0; xi < 16; xi++) {
-      const a = vBlock + <usize>xi * vStride;
-      const b = gBlock + <usize>xi * gStride;
-      const c = slot + <usize>xi * xiBytes;
-      for (let jr = 0; jr < outC; jr += 8) {
-        const bp = b + <usize>((jr >> 3) * nt) * 32;
-        const nr = min(8, outC - jr);
-        for (let ir = 0; ir < inC; ir += 4) {
-          microKernel(a + <usize>((ir >> 2) * nt) * 16, bp, nt, c + <usize>(ir * outC + jr) * 4, outC, 4, nr, !first, scratch);
-        }
-      }
-    }
+    filterProducts(16, vBlock, vStride, gBlock, gStride, partials + <usize>(chunk / chunksPerSlot) * slotBytes, nt, inC, outC, !first, scratch);
   }
 }
 

@@ -15,7 +15,7 @@
 // Each 2-D transform is the 1-D one applied to the columns, then to the rows, through a small
 // scratch area (36 vectors do not fit the 16 SIMD registers).
 
-import { microKernel, microKernelRowsA } from './gemm';
+import { filterProducts, pixelOrZero, tileProducts } from './winograd';
 
 // Bytes after each of a block's 36 planes (see PLANE_PAD in winograd.ts): the planes are not a
 // power of two apart, so the streams of one tile do not share cache sets.
@@ -40,13 +40,6 @@ function inputTransform6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v
   v128.store(dst + 3 * stride, f32x4.add(s3, s4));
   v128.store(dst + 4 * stride, f32x4.sub(s3, s4));
   v128.store(dst + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5));
-}
-
-// Four channels of input pixel (ih, iw), or zeros outside the image.
-// @ts-ignore: decorator
-@inline
-function pixelOrZero(img: usize, ih: i32, iw: i32, inH: i32, inW: i32, rowBytes: usize, pixelBytes: usize): v128 {
-  return ih >= 0 && ih < inH && iw >= 0 && iw < inW ? v128.load(img + <usize>ih * rowBytes + <usize>iw * pixelBytes) : f32x4.splat(0);
 }
 
 /**
@@ -125,19 +118,8 @@ export function winograd4Conv(
       transformInputPatch6(x + <usize>n * imageBytes, 4 * th - padTop, 4 * tw - padLeft, inH, inW, rowBytes, pixelBytes, vBlock + <usize>(tt * inC) * 4, 16, vStride, t);
     }
 
-    // 2. The 36 products M[ξ] = V[ξ]·U[ξ], 4×8 tiles of each, the filter sliver held in cache.
-    for (let xi = 0; xi < 36; xi++) {
-      const a = vBlock + <usize>xi * vStride;
-      const c = mBlock + <usize>xi * mStride;
-      const ub = u + <usize>xi * uStride;
-      for (let jr = 0; jr < outC; jr += 8) {
-        const nr = min(8, outC - jr);
-        const bp = ub + <usize>(jr * inC) * 4;
-        for (let ir = 0; ir < nt; ir += 4) {
-          microKernelRowsA(a + <usize>(ir * inC) * 4, pixelBytes, min(4, nt - ir), bp, inC, c + <usize>(ir * outC + jr) * 4, outC, nr, false, spill);
-        }
-      }
-    }
+    // 2. The 36 products M[ξ] = V[ξ]·U[ξ].
+    tileProducts(36, vBlock, vStride, u, uStride, mBlock, mStride, nt, inC, outC, spill);
 
     // 3. Output transform Y = Aᵀ·M·A, written where the tile lies inside the output.
     for (let tt = 0; tt < nt; tt++) {
@@ -306,7 +288,6 @@ export function winograd4FilterGrad(
   const spill = gBlock + 36 * gStride;
   const t = spill + SPILL_BYTES;
   const slotBytes = <usize>(36 * inC * outC) * 4;
-  const xiBytes = <usize>(inC * outC) * 4;
   const zero = f32x4.splat(0);
 
   const totalChunks = (totalTiles + chunkTiles - 1) / chunkTiles;
@@ -359,19 +340,7 @@ export function winograd4FilterGrad(
     }
 
     // The 36 products over this chunk's tiles, into (or onto) its slot.
-    const slot = partials + <usize>(chunk / chunksPerSlot) * slotBytes;
-    for (let xi = 0; xi < 36; xi++) {
-      const a = vBlock + <usize>xi * vStride;
-      const b = gBlock + <usize>xi * gStride;
-      const c = slot + <usize>xi * xiBytes;
-      for (let jr = 0; jr < outC; jr += 8) {
-        const bp = b + <usize>((jr >> 3) * nt) * 32;
-        const nr = min(8, outC - jr);
-        for (let ir = 0; ir < inC; ir += 4) {
-          microKernel(a + <usize>((ir >> 2) * nt) * 16, bp, nt, c + <usize>(ir * outC + jr) * 4, outC, 4, nr, !first, spill);
-        }
-      }
-    }
+    filterProducts(36, vBlock, vStride, gBlock, gStride, partials + <usize>(chunk / chunksPerSlot) * slotBytes, nt, inC, outC, !first, spill);
   }
 }
 

@@ -136,38 +136,45 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
   const { k, pool, input, output, temporaries } = ctx;
   const workspaceBytes = k.gemmWorkspaceBytes();
 
+  /** The two Winograd forms: output tile side, transform positions, and their kernels (assembly/winograd.ts, assembly/winograd4.ts). */
+  const forms = {
+    2: { positions: 16, conv: 'winogradConv', filterTransform: 'winogradFilterTransform', filterGrad: 'winogradFilterGrad', filterGradReduce: 'winogradFilterGradReduce', maxSlots: MAX_FILTER_SLOTS, chunkTiles: winogradFilterChunkTiles, blockTiles: winogradBlockTiles },
+    4: { positions: 36, conv: 'winograd4Conv', filterTransform: 'winograd4FilterTransform', filterGrad: 'winograd4FilterGrad', filterGradReduce: 'winograd4FilterGradReduce', maxSlots: MAX_FILTER4_SLOTS, chunkTiles: winograd4FilterChunkTiles, blockTiles: winograd4BlockTiles },
+  } as const;
+
+  /** The F(4×4) filter transform and dW reduction take a workspace for their scratch vectors (filled in per thread); the F(2×2) ones need none. */
+  const scratchArgument = (side: 2 | 4): number[] => (side === 4 ? [0] : []);
+
+  /** Output tiles of convolution `i` for tile side `side`. */
+  const tileCount = (i: Conv2DInfo, side: number): number => i.batch * Math.ceil(i.outH / side) * Math.ceil(i.outW / side);
+
   /** y = x ⊛ w by F(4×4, 3×3) when usesWinograd4, else F(2×2, 3×3); w [3, 3, inC, outC] as conv2d takes it. */
   function run(x: TensorData, w: TensorData, i: Conv2DInfo, y: Float32Array): void {
-    if (usesWinograd4(i, workspaceBytes)) {
-      const u = output(36 * i.inC * Math.ceil(i.outC / NR) * NR);
-      pool.run('winograd4FilterTransform', [input(w), i.inC, i.outC, u.byteOffset, 0, i.inC, 0], i.inC, 1, perPart(36 * i.outC));
-      const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
-      const args = [input(x), u.byteOffset, i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, winograd4BlockTiles(i.inC, i.outC), y.byteOffset, 0, tiles, 0];
-      pool.run('winograd4Conv', args, tiles, 1, perPart(36 * i.inC * i.outC));
-      return;
-    }
-    // U = G·g·Gᵀ in the kernel's packed layout (assembly/winograd.ts, winogradFilterTransform).
-    const u = output(16 * i.inC * Math.ceil(i.outC / NR) * NR);
-    pool.run('winogradFilterTransform', [input(w), i.inC, i.outC, u.byteOffset, 0, i.inC], i.inC, 1, perPart(16 * i.outC));
-    const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
-    const args = [input(x), u.byteOffset, i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, winogradBlockTiles(i.inC, i.outC), y.byteOffset, 0, tiles, 0];
-    pool.run('winogradConv', args, tiles, 1, perPart(16 * i.inC * i.outC));
+    const side = usesWinograd4(i, workspaceBytes) ? 4 : 2;
+    const f = forms[side];
+    // U = G·g·Gᵀ in the kernel's packed layout.
+    const u = output(f.positions * i.inC * Math.ceil(i.outC / NR) * NR);
+    pool.run(f.filterTransform, [input(w), i.inC, i.outC, u.byteOffset, 0, i.inC, ...scratchArgument(side)], i.inC, 1, perPart(f.positions * i.outC));
+    const tiles = tileCount(i, side);
+    const args = [input(x), u.byteOffset, i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, f.blockTiles(i.inC, i.outC), y.byteOffset, 0, tiles, 0];
+    pool.run(f.conv, args, tiles, 1, perPart(f.positions * i.inC * i.outC));
   }
 
-  /** dW of convolution `i` by F(3×3, 4×4) (assembly/winograd4.ts): partial sums per slot of chunks, then the slots added in order and transformed back. */
-  function filterGrad4(x: TensorData, dy: TensorData, i: Conv2DInfo): Float32Array {
+  /** dW of convolution `i` by F(3×3, 4×4) when usesWinograd4Filter, else F(3×3, 2×2): partial sums per slot of chunks, then the slots added in order and transformed back. */
+  function filterGrad(x: TensorData, dy: TensorData, i: Conv2DInfo): Float32Array {
+    const side = usesWinograd4Filter(i, workspaceBytes) ? 4 : 2;
+    const f = forms[side];
     const dw = output(9 * i.inC * i.outC);
-    const tiles = i.batch * Math.ceil(i.outH / 4) * Math.ceil(i.outW / 4);
-    const chunkTiles = winograd4FilterChunkTiles(i.inC, i.outC, workspaceBytes);
-    const chunks = Math.ceil(tiles / chunkTiles);
+    const chunkTiles = f.chunkTiles(i.inC, i.outC, workspaceBytes);
+    const chunks = Math.ceil(tileCount(i, side) / chunkTiles);
     if (chunks === 0) return dw.fill(0);
-    const chunksPerSlot = Math.ceil(chunks / MAX_FILTER4_SLOTS);
+    const chunksPerSlot = Math.ceil(chunks / f.maxSlots);
     const slots = Math.ceil(chunks / chunksPerSlot);
     temporaries(() => {
-      const partials = output(slots * 36 * i.inC * i.outC);
+      const partials = output(slots * f.positions * i.inC * i.outC);
       const args = [input(x), input(dy), i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, chunkTiles, chunksPerSlot, partials.byteOffset, 0, slots, 0];
-      pool.run('winograd4FilterGrad', args, slots, 1, perPart(chunksPerSlot * chunkTiles * 36 * i.inC * i.outC));
-      pool.run('winograd4FilterGradReduce', [partials.byteOffset, slots, i.inC, i.outC, dw.byteOffset, 0, i.inC, 0], i.inC, 1, perPart(slots * 36 * i.outC));
+      pool.run(f.filterGrad, args, slots, 1, perPart(chunksPerSlot * chunkTiles * f.positions * i.inC * i.outC));
+      pool.run(f.filterGradReduce, [partials.byteOffset, slots, i.inC, i.outC, dw.byteOffset, 0, i.inC, ...scratchArgument(side)], i.inC, 1, perPart(slots * f.positions * i.outC));
     });
     return dw;
   }
@@ -187,22 +194,6 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
       return dx;
     },
     appliesToFilter: (i) => usesWinogradFilter(i, workspaceBytes),
-    conv2dBackwardFilter(x, dy, i) {
-      if (usesWinograd4Filter(i, workspaceBytes)) return filterGrad4(x, dy, i);
-      const dw = output(9 * i.inC * i.outC);
-      const tiles = i.batch * Math.ceil(i.outH / 2) * Math.ceil(i.outW / 2);
-      const chunkTiles = winogradFilterChunkTiles(i.inC, i.outC, workspaceBytes);
-      const chunks = Math.ceil(tiles / chunkTiles);
-      if (chunks === 0) return dw.fill(0);
-      const chunksPerSlot = Math.ceil(chunks / MAX_FILTER_SLOTS);
-      const slots = Math.ceil(chunks / chunksPerSlot);
-      temporaries(() => {
-        const partials = output(slots * 16 * i.inC * i.outC);
-        const args = [input(x), input(dy), i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, chunkTiles, chunksPerSlot, partials.byteOffset, 0, slots, 0];
-        pool.run('winogradFilterGrad', args, slots, 1, perPart(chunksPerSlot * chunkTiles * 16 * i.inC * i.outC));
-        pool.run('winogradFilterGradReduce', [partials.byteOffset, slots, i.inC, i.outC, dw.byteOffset, 0, i.inC], i.inC, 1, perPart(slots * 16 * i.outC));
-      });
-      return dw;
-    },
+    conv2dBackwardFilter: filterGrad,
   };
 }
