@@ -230,6 +230,8 @@ describe('wasm Winograd convolution: F(4×4, 3×3), F(2×2, 3×3) and F(3×3, 2�
     assert.equal(usesWinogradFilter(conv2dInfo([1, 8, 8, 8], [3, 3, 8, 8]), workspaceBytes), false, 'dW of 8 → 8, as forward');
     assert.equal(usesWinograd4Filter(filterInfo, workspaceBytes), true, 'dW of 16 → 16 by F(3×3, 4×4)');
     withTile2(() => assert.equal(usesWinograd4Filter(filterInfo, workspaceBytes), false, 'dW by F(3×3, 2×2) with tile4 off'));
+    assert.equal(usesWinograd4Filter(conv2dInfo([1, 4, 4, 256], [3, 3, 256, 256], { padding: 'same' }), workspaceBytes), false, 'dW of 256 → 256 by F(3×3, 2×2): its F(3×3, 4×4) chunks would be too short');
+    assert.equal(usesWinograd4(conv2dInfo([1, 4, 4, 256], [3, 3, 256, 256], { padding: 'same' }), workspaceBytes), true, 'while y and dX of 256 → 256 take F(4×4, 3×3)');
   });
 
   test('dW chunks: a multiple of 4 tiles fixed by the channel counts, smaller for more channels, whose planes fit the workspace', () => {

@@ -109,9 +109,14 @@ export function winograd4FilterChunkTiles(inC: number, outC: number, workspaceBy
   return Math.max(4, Math.min(512, fit));
 }
 
-/** Whether dW of convolution `i` goes to F(3×3, 4×4) rather than F(3×3, 2×2): `tile4` on, as usesWinogradFilter, with a chunk of at least 16 tiles. */
+/**
+ * Whether dW of convolution `i` goes to F(3×3, 4×4) rather than F(3×3, 2×2): `tile4` on, as
+ * usesWinogradFilter, with chunks of at least 48 tiles. The chunk is the products' inner
+ * dimension: at 256 → 256 channels it is 28 tiles, and F(3×3, 4×4) measured 0.70× F(3×3, 2×2)
+ * (vgg-small at 4×4, `bench/winograd.ts`); at 128 → 128 (60 tiles) 1.12–1.14×.
+ */
 export function usesWinograd4Filter(i: Conv2DInfo, workspaceBytes: number): boolean {
-  return winogradOptions.tile4 && usesWinogradFilter(i, workspaceBytes) && winograd4FilterChunkTiles(i.inC, i.outC, workspaceBytes) >= 16;
+  return winogradOptions.tile4 && usesWinogradFilter(i, workspaceBytes) && winograd4FilterChunkTiles(i.inC, i.outC, workspaceBytes) >= 48;
 }
 
 /** Whether dW of convolution `i` goes to the Winograd kernel: as usesWinograd, with a chunk of at least 64 tiles. */
