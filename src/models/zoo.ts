@@ -142,6 +142,11 @@ const zoo: Record<string, ZooEntry> = {
     inputShape: CIFAR_SHAPE,
     create: (options) => cifarWhiten({ ...options, activation: 'relu', name: 'cifar-whiten-relu' }),
   },
+  'cifar-whiten-wide': {
+    description: 'airbench94\'s net: cifar-whiten at 64, 256, 256 filters (2.2× the multiply-adds per image), for longer budgets',
+    inputShape: CIFAR_SHAPE,
+    create: (options) => cifarWhiten({ ...options, widths: [64, 256, 256], name: 'cifar-whiten-wide' }),
+  },
   capsnet: {
     description: 'CapsNet (Sabour et al. 2017): Conv 256 9×9 → 32×8D primary capsules (9×9, stride 2) → 10×16D digit capsules, 3 routings, decoder 512-1024; margin + reconstruction loss',
     inputShape: MNIST_SHAPE,

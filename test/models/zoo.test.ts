@@ -68,6 +68,15 @@ describe('zoo: residual and VGG networks for CIFAR', () => {
     assert.match(model.summary(), /×0\.1111/);
   });
 
+  test("cifar-whiten-wide is airbench94's net: the same layers at 64, 256, 256 filters, 1,973,944 parameters, GELU", () => {
+    const model = createZooModel('cifar-whiten-wide');
+    assert.deepEqual(model.layers.filter((l) => l.type === 'Conv2D').map((l) => l.outputShape![2]), [64, 64, 256, 256, 256, 256]);
+    // whitening 288 + 24; convs 13,824 + 36,864 + 147,456 + 3 × 589,824; BN (β + 2 moving) 3 × 1,152; dense 2,560
+    assert.equal(model.countParameters(), 1_973_944);
+    assert.equal(model.name, 'cifar-whiten-wide');
+    assert.ok(model.layers.filter((l) => l.type === 'Activation').every((l) => ['gelu', 'softmax'].includes(l.getConfig().activation as string)));
+  });
+
   test('cifar-whiten uses GELU after the whitening and every batch norm, as airbench; cifar-whiten-relu is the same net with ReLU', () => {
     const activations = (name: string) =>
       createZooModel(name)
