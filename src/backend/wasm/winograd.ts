@@ -7,10 +7,10 @@ import { perPart, type WasmContext } from './context.js';
  * Winograd convolution on the wasm backend for 3×3, stride-1, undilated convolutions: y and dX
  * (dY convolved with the turned filter, as conv-direct.ts does) by F(4×4, 3×3)
  * (assembly/winograd4.ts: 36 products per 4×4 output tile and channel pair instead of 144) or
- * F(2×2, 3×3) (assembly/winograd.ts: 16 per 2×2 tile instead of 36), dW by F(3×3, 2×2).
- * `enabled` (default true) sends such convolutions there, `filter` their dW alone, `tile4` y and
- * dX to F(4×4, 3×3) rather than F(2×2, 3×3); tests and benchmarks turn them off to compare.
- * `blockBytes` (F(2×2, 3×3) and dW) and `block4Bytes` (F(4×4, 3×3)): how much of a thread's
+ * F(2×2, 3×3) (assembly/winograd.ts: 16 per 2×2 tile instead of 36), dW by F(3×3, 4×4) or
+ * F(3×3, 2×2). `enabled` (default true) sends such convolutions there, `filter` their dW alone,
+ * `tile4` all three passes to the F(4×4) forms where they apply; tests and benchmarks turn them
+ * off to compare. `blockBytes` (F(2×2, 3×3)) and `block4Bytes` (F(4×4, 3×3)): how much of a thread's
  * cache the transformed input and product blocks of one batch of tiles may take.
  * `minChannelProduct`: the fewest input × output channel pairs worth it.
  */
@@ -42,7 +42,7 @@ export function winograd4WorkspaceBytes(i: Conv2DInfo): number {
  * Whether a convolution that usesWinograd takes F(4×4, 3×3) rather than F(2×2, 3×3): whenever
  * `tile4` is on and its block fits the workspace. Measured against F(2×2, 3×3) (bench/winograd.ts):
  * 1.2–1.7× faster forward and dX from 8 → 16 channels (the fewest usesWinograd takes) up to
- * 128 → 128, so there is no channel threshold of its own.
+ * 256 → 256, so there is no channel threshold of its own.
  */
 export function usesWinograd4(i: Conv2DInfo, workspaceBytes: number): boolean {
   return winogradOptions.tile4 && usesWinograd(i, workspaceBytes) && winograd4WorkspaceBytes(i) <= workspaceBytes;
