@@ -20,9 +20,9 @@ import { filterProducts, pixelOrZero, tileProducts } from './winograd';
 // Bytes after each of a block's 36 planes (see PLANE_PAD in winograd.ts): the planes are not a
 // power of two apart, so the streams of one tile do not share cache sets.
 const PLANE_PAD: i32 = 64;
-// After the planes: 128 bytes of spill for the gemm micro-kernel's edge tiles, then 36 vectors
-// for the transforms' intermediate columns. src/backend/wasm/winograd.ts sizes the workspace
-// the same way (F4_SCRATCH_BYTES there).
+// After the planes: 128 bytes of spill for the gemm micro-kernel's edge tiles, then 40 vectors of
+// scratch (36 for a transform's intermediate columns, 4 for one output row).
+// src/backend/wasm/winograd.ts sizes the workspace the same way (F4_SCRATCH_BYTES there).
 const SPILL_BYTES: usize = 128;
 
 // x ↦ Bᵀ·x for one column or row of six vectors; output i goes to dst + i·stride.
