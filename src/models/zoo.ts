@@ -142,6 +142,11 @@ const zoo: Record<string, ZooEntry> = {
     inputShape: CIFAR_SHAPE,
     create: (options) => cifarWhiten({ ...options, activation: 'relu', name: 'cifar-whiten-relu' }),
   },
+  'cifar-whiten-mid': {
+    description: 'cifar-whiten at 64, 192, 192 filters (1.6× the multiply-adds per image): the best of the widths a 30-minute budget allows in the PyTorch reference search on the JPEG copy',
+    inputShape: CIFAR_SHAPE,
+    create: (options) => cifarWhiten({ ...options, widths: [64, 192, 192], name: 'cifar-whiten-mid' }),
+  },
   'cifar-whiten-wide': {
     description: 'airbench94\'s net: cifar-whiten at 64, 256, 256 filters (2.2× the multiply-adds per image), for longer budgets',
     inputShape: CIFAR_SHAPE,

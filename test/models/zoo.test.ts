@@ -77,6 +77,14 @@ describe('zoo: residual and VGG networks for CIFAR', () => {
     assert.ok(model.layers.filter((l) => l.type === 'Activation').every((l) => ['gelu', 'softmax'].includes(l.getConfig().activation as string)));
   });
 
+  test('cifar-whiten-mid is the same net at 64, 192, 192 filters, 1,161,528 parameters', () => {
+    const model = createZooModel('cifar-whiten-mid');
+    assert.deepEqual(model.layers.filter((l) => l.type === 'Conv2D').map((l) => l.outputShape![2]), [64, 64, 192, 192, 192, 192]);
+    // whitening 288 + 24; convs 13,824 + 36,864 + 110,592 + 3 × 331,776; BN (β + 2 moving) 2 × 192 + 4 × 576; dense 1,920
+    assert.equal(model.countParameters(), 1_161_528);
+    assert.equal(model.name, 'cifar-whiten-mid');
+  });
+
   test('cifar-whiten uses GELU after the whitening and every batch norm, as airbench; cifar-whiten-relu is the same net with ReLU', () => {
     const activations = (name: string) =>
       createZooModel(name)
