@@ -333,6 +333,18 @@ PLANS = {
                    ('widths-48-128-128-14ep', dict(widths=(48, 128, 128), epochs=14)),
                    ('widths-64-128-192-11ep', dict(widths=(64, 128, 192), epochs=11)),
                ]],
+    # Around the best of 'search': widths between 160 and 224 at the epochs 30 minutes allow.
+    'refine': [(variant(name, FOVEA, precision='fp16', widths=widths, epochs=epochs, **changes), seeds)
+               for name, widths, epochs, seeds, changes in [
+                   ('mid-9ep', (64, 192, 192), 9, 5, {}),
+                   ('mid-8ep', (64, 192, 192), 8, 3, {}),
+                   ('mid-10ep', (64, 192, 192), 10, 3, {}),
+                   ('mid-9ep-label-smoothing-0.1', (64, 192, 192), 9, 3, dict(label_smoothing=0.1)),
+                   ('widths-64-160-160-10ep', (64, 160, 160), 10, 3, {}),
+                   ('widths-64-160-160-11ep', (64, 160, 160), 11, 3, {}),
+                   ('widths-64-224-224-7ep', (64, 224, 224), 7, 3, {}),
+                   ('widths-64-224-224-8ep', (64, 224, 224), 8, 3, {}),
+               ]],
     # A CPU check of the whole path: two epochs of a narrow net (with --limit, on few images).
     'quick': [(variant('quick', FOVEA, widths=(16, 32, 32), epochs=2, batch_size=512), 1)],
 }
