@@ -174,6 +174,11 @@ def accuracy(model, images, labels, tta):
     return acc
 
 
+def averaged_state(model):
+    """What the lookahead averages: every floating-point tensor of the state (weights, BN statistics)."""
+    return [v for v in model.state_dict().values() if v.dtype in (torch.float16, torch.float32)]
+
+
 def train_once(cfg, data, device, seed):
     torch.manual_seed(seed)
     gen = torch.Generator(device=device)
@@ -246,7 +251,7 @@ def train_once(cfg, data, device, seed):
             sched.step()
             step += 1
             if cfg['lookahead'] and epoch >= 3 and step % 5 == 0:
-                state = [v for v in model.state_dict().values() if v.dtype in (torch.float16, torch.float32)]
+                state = averaged_state(model)
                 if average is None:
                     average = [v.clone() for v in state]
                 else:
@@ -257,8 +262,7 @@ def train_once(cfg, data, device, seed):
             if step >= total_steps:
                 break
         if average is not None:
-            state = [v for v in model.state_dict().values() if v.dtype in (torch.float16, torch.float32)]
-            for a, v in zip(average, state):
+            for a, v in zip(average, averaged_state(model)):
                 v.copy_(a)
         if device.type == 'cuda':
             torch.cuda.synchronize()
