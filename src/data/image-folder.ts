@@ -44,7 +44,7 @@ import { interleaveClasses, interleavedOrder, splitIndices } from './split.js';
 export const IMAGE_EXTENSIONS: readonly string[] = ['.png', '.jpg', '.jpeg'];
 export const CACHE_FOLDER = '.fovea-cache';
 /** Bumped whenever decoding, resizing or the cache layout changes, so old caches are rebuilt. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 const CACHE_MAGIC = 'FOVEAIMG';
 const DEFAULT_VAL_SPLIT = 0.2;
 /** Files read at once while decoding or fingerprinting. */

@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import * as os from 'node:os';
 import { PNG } from 'pngjs';
-import jpeg from 'jpeg-js';
 import { ArgumentError, FormatError, NotFoundError } from '../errors.js';
 import type { DecodedImage, Platform } from './platform.js';
 import { setPlatform } from './platform.js';
+import { decodeJpeg } from './node-jpeg.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -21,19 +21,15 @@ function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-function decodeImageSync(bytes: Uint8Array, fileName: string): DecodedImage {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  try {
-    if (isPng(bytes)) {
-      const png = PNG.sync.read(buffer);
+async function decodeImage(bytes: Uint8Array, fileName: string): Promise<DecodedImage> {
+  if (isJpeg(bytes)) return decodeJpeg(bytes, fileName);
+  if (isPng(bytes)) {
+    try {
+      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, channels: 4, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+    } catch (e) {
+      throw new FormatError(`not a readable PNG image (${(e as Error).message})`, fileName);
     }
-    if (isJpeg(bytes)) {
-      const img = jpeg.decode(buffer, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 512 });
-      return { width: img.width, height: img.height, channels: 4, data: img.data };
-    }
-  } catch (e) {
-    throw new FormatError(`not a readable PNG or JPEG image (${(e as Error).message})`, fileName);
   }
   const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
   throw new FormatError(`expected a PNG or JPEG image, found bytes starting ${head || '(empty file)'}`, fileName);
@@ -164,9 +160,7 @@ export const nodePlatform: Platform = {
       throw new FormatError(`corrupt or truncated gzip data (${err.message})`);
     }
   },
-  async decodeImage(bytes, fileName) {
-    return decodeImageSync(bytes, fileName);
-  },
+  decodeImage,
   async encodePng(rgba, width, height) {
     checkRgbaSize(rgba, width, height);
     const png = new PNG({ width, height });
