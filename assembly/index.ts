@@ -15,7 +15,7 @@ export { transposeRows } from './transpose';
 export { im2col, col2im } from './conv';
 export { conv2dDirect, conv2dDirectFilter, conv2dDirectFilterReduce } from './conv-direct';
 export { winogradConv, winogradFilterGrad, winogradFilterGradReduce, winogradFilterTransform } from './winograd';
-export { winograd4Conv, winograd4FilterGrad, winograd4FilterGradReduce, winograd4FilterTransform } from './winograd4';
+export { winograd4Conv, winograd4FilterGrad, winograd4FilterGradPlanes, winograd4FilterGradPlaneProducts, winograd4FilterGradReduce, winograd4FilterTransform } from './winograd4';
 export { maxPool, maxPoolBackward, avgPool, avgPoolBackward } from './pool';
 export { unary, unaryBackward, binary, binaryScalarB, scale, biasAdd, biasGrad, sum } from './elementwise';
 export { logSoftmax, softmax, softmaxCrossEntropy } from './softmax';

@@ -260,6 +260,67 @@ function filterGradTransform6(p0: v128, p1: v128, p2: v128, p3: v128, p4: v128, 
 }
 
 /**
+ * Tile `tile` (numbered as in winograd4Conv) as entry `tt` of a block of `nt` tiles: its 6×6 input
+ * patch → V = Bᵀ·d·B, packed as gemm's A (slivers of 4 input channels, tile-major), ξ's plane
+ * vStride bytes after ξ − 1's; its 4×4 block of dY → A·g·Aᵀ, packed as gemm's B (slivers of 8
+ * output channels, zero past outC), gStride bytes per ξ. `t` is 36 vectors of scratch.
+ */
+function transformFilterGradTile(
+  x: usize, dy: usize, tile: i32, tt: i32, nt: i32, inH: i32, inW: i32, inC: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, outC: i32,
+  vBlock: usize, vStride: usize, gBlock: usize, gStride: usize, t: usize,
+): void {
+  const tilesW = (outW + 3) >> 2;
+  const tilesPerImage = ((outH + 3) >> 2) * tilesW;
+  const outPad = (outC + 7) & ~7;
+  const pixelBytes = <usize>inC * 4;
+  const rowBytes = <usize>inW * pixelBytes;
+  const imageBytes = <usize>inH * rowBytes;
+  const dyPixelBytes = <usize>outC * 4;
+  const dyRowBytes = <usize>outW * dyPixelBytes;
+  const dyImageBytes = <usize>outH * dyRowBytes;
+  const zero = f32x4.splat(0);
+  const n = tile / tilesPerImage;
+  const rem = tile - n * tilesPerImage;
+  const th = rem / tilesW;
+  const tw = rem - th * tilesW;
+
+  // Input patch → V, packed as gemm's A: slivers of 4 channels, tile-major.
+  transformInputPatch6(x + <usize>n * imageBytes, 4 * th - padTop, 4 * tw - padLeft, inH, inW, rowBytes, pixelBytes, vBlock + <usize>tt * 16, <usize>nt * 16, vStride, t);
+
+  // dY tile → A·g·Aᵀ, packed as gemm's B: slivers of 8 channels (zero past outC), tile-major.
+  const oh = 4 * th;
+  const ow = 4 * tw;
+  const rows = min(4, outH - oh);
+  const cols = min(4, outW - ow);
+  const g = dy + <usize>n * dyImageBytes + <usize>oh * dyRowBytes + <usize>ow * dyPixelBytes;
+  for (let q = 0; q < outPad; q += 4) {
+    const d = gBlock + <usize>((q >> 3) * nt + tt) * 32 + <usize>(q & 4) * 4;
+    if (q >= outC) {
+      for (let xi = 0; xi < 36; xi++) v128.store(d + <usize>xi * gStride, zero);
+      continue;
+    }
+    const p = g + <usize>q * 4;
+    // Columns: s[·][j] = A·g[·][j], s[ξ][j] at t + (4ξ + j)·16; rows and columns past dY are zero.
+    for (let j = 0; j < 4; j++) {
+      const c = p + <usize>j * dyPixelBytes;
+      const inside = j < cols;
+      gradientTransform4(
+        inside ? v128.load(c) : zero,
+        inside && rows > 1 ? v128.load(c + dyRowBytes) : zero,
+        inside && rows > 2 ? v128.load(c + 2 * dyRowBytes) : zero,
+        inside && rows > 3 ? v128.load(c + 3 * dyRowBytes) : zero,
+        t + <usize>j * 16, 64,
+      );
+    }
+    // Rows: (A·g·Aᵀ)[ξ][·] = s[ξ][·]·Aᵀ, position 6ξ + column.
+    for (let xi = 0; xi < 6; xi++) {
+      const r = t + <usize>xi * 64;
+      gradientTransform4(v128.load(r), v128.load(r, 16), v128.load(r, 32), v128.load(r, 48), d + <usize>(6 * xi) * gStride, gStride);
+    }
+  }
+}
+
+/**
  * Slots [slotStart, slotEnd) of dW's partial sums. Slot k adds up chunks [k·chunksPerSlot,
  * (k + 1)·chunksPerSlot) of `chunkTiles` tiles each, one after the other: their 36 products
  * V[ξ]ᵀ·(A·g·Aᵀ)[ξ] go to partials + k·36·inC·outC floats, [ξ][inC][outC]. inC and outC must be
@@ -271,16 +332,8 @@ export function winograd4FilterGrad(
   partials: usize, slotStart: i32, slotEnd: i32, work: usize,
 ): void {
   if (slotStart >= slotEnd) return;
-  const tilesW = (outW + 3) >> 2;
-  const tilesPerImage = ((outH + 3) >> 2) * tilesW;
-  const totalTiles = batch * tilesPerImage;
+  const totalTiles = batch * ((outH + 3) >> 2) * ((outW + 3) >> 2);
   const outPad = (outC + 7) & ~7;
-  const pixelBytes = <usize>inC * 4;
-  const rowBytes = <usize>inW * pixelBytes;
-  const imageBytes = <usize>inH * rowBytes;
-  const dyPixelBytes = <usize>outC * 4;
-  const dyRowBytes = <usize>outW * dyPixelBytes;
-  const dyImageBytes = <usize>outH * dyRowBytes;
   const vStride = <usize>(chunkTiles * inC * 4 + PLANE_PAD);
   const gStride = <usize>(chunkTiles * outPad * 4 + PLANE_PAD);
   const vBlock = work;
@@ -288,7 +341,6 @@ export function winograd4FilterGrad(
   const spill = gBlock + 36 * gStride;
   const t = spill + SPILL_BYTES;
   const slotBytes = <usize>(36 * inC * outC) * 4;
-  const zero = f32x4.splat(0);
 
   const totalChunks = (totalTiles + chunkTiles - 1) / chunkTiles;
   const chunkEnd = min(totalChunks, slotEnd * chunksPerSlot);
@@ -297,51 +349,56 @@ export function winograd4FilterGrad(
     const nt = min(chunkTiles, totalTiles - t0);
     const first = chunk % chunksPerSlot == 0;
     for (let tt = 0; tt < nt; tt++) {
-      const tile = t0 + tt;
-      const n = tile / tilesPerImage;
-      const rem = tile - n * tilesPerImage;
-      const th = rem / tilesW;
-      const tw = rem - th * tilesW;
-
-      // Input patch → V, packed as gemm's A: slivers of 4 channels, tile-major.
-      transformInputPatch6(x + <usize>n * imageBytes, 4 * th - padTop, 4 * tw - padLeft, inH, inW, rowBytes, pixelBytes, vBlock + <usize>tt * 16, <usize>nt * 16, vStride, t);
-
-      // dY tile → A·g·Aᵀ, packed as gemm's B: slivers of 8 channels (zero past outC), tile-major.
-      const oh = 4 * th;
-      const ow = 4 * tw;
-      const rows = min(4, outH - oh);
-      const cols = min(4, outW - ow);
-      const g = dy + <usize>n * dyImageBytes + <usize>oh * dyRowBytes + <usize>ow * dyPixelBytes;
-      for (let q = 0; q < outPad; q += 4) {
-        const d = gBlock + <usize>((q >> 3) * nt + tt) * 32 + <usize>(q & 4) * 4;
-        if (q >= outC) {
-          for (let xi = 0; xi < 36; xi++) v128.store(d + <usize>xi * gStride, zero);
-          continue;
-        }
-        const p = g + <usize>q * 4;
-        // Columns: s[·][j] = A·g[·][j], s[ξ][j] at t + (4ξ + j)·16; rows and columns past dY are zero.
-        for (let j = 0; j < 4; j++) {
-          const c = p + <usize>j * dyPixelBytes;
-          const inside = j < cols;
-          gradientTransform4(
-            inside ? v128.load(c) : zero,
-            inside && rows > 1 ? v128.load(c + dyRowBytes) : zero,
-            inside && rows > 2 ? v128.load(c + 2 * dyRowBytes) : zero,
-            inside && rows > 3 ? v128.load(c + 3 * dyRowBytes) : zero,
-            t + <usize>j * 16, 64,
-          );
-        }
-        // Rows: (A·g·Aᵀ)[ξ][·] = s[ξ][·]·Aᵀ, position 6ξ + column.
-        for (let xi = 0; xi < 6; xi++) {
-          const r = t + <usize>xi * 64;
-          gradientTransform4(v128.load(r), v128.load(r, 16), v128.load(r, 32), v128.load(r, 48), d + <usize>(6 * xi) * gStride, gStride);
-        }
-      }
+      transformFilterGradTile(x, dy, t0 + tt, tt, nt, inH, inW, inC, padTop, padLeft, outH, outW, outC, vBlock, vStride, gBlock, gStride, t);
     }
 
     // The 36 products over this chunk's tiles, into (or onto) its slot.
     filterProducts(36, vBlock, vStride, gBlock, gStride, partials + <usize>(chunk / chunksPerSlot) * slotBytes, nt, inC, outC, !first, spill);
   }
+}
+
+// The same dW in two stages over large blocks of tiles whose planes live in memory the caller
+// allocates rather than in a thread's workspace: winograd4FilterGradPlanes transforms a block's
+// tiles (threads take ranges of tiles), then winograd4FilterGradPlaneProducts adds its 36
+// products onto the sums (threads take ranges of ξ). The products' inner dimension is then the
+// whole block, hundreds of tiles instead of the few dozen a workspace holds at 128 channels and
+// more, and each ξ's inC × outC sum is read and written once per block. Blocks are added in
+// order, so the result does not depend on the thread count either.
+
+/** Bytes from one ξ's plane of `nt` tiles × `channels` to the next (src/backend/wasm/winograd.ts sizes blocks the same way). */
+// @ts-ignore: decorator
+@inline
+function planeStride(nt: i32, channels: i32): usize {
+  return <usize>(nt * channels * 4 + PLANE_PAD);
+}
+
+/**
+ * Tiles [t0 + start, t0 + end) of a block of `nt` tiles from t0 into the block's planes at
+ * `planes`: 36 V planes (vStride bytes apart), then 36 dY planes (gStride apart), laid out as
+ * winograd4FilterGrad's. `work` is 36 vectors of scratch.
+ */
+export function winograd4FilterGradPlanes(
+  x: usize, dy: usize, inH: i32, inW: i32, inC: i32, padTop: i32, padLeft: i32, outH: i32, outW: i32, outC: i32,
+  t0: i32, nt: i32, planes: usize, start: i32, end: i32, work: usize,
+): void {
+  const vStride = planeStride(nt, inC);
+  const gStride = planeStride(nt, (outC + 7) & ~7);
+  const gBlock = planes + 36 * vStride;
+  for (let tt = start; tt < end; tt++) {
+    transformFilterGradTile(x, dy, t0 + tt, tt, nt, inH, inW, inC, padTop, padLeft, outH, outW, outC, planes, vStride, gBlock, gStride, work);
+  }
+}
+
+/**
+ * Positions [xiStart, xiEnd) of a planes block's products: sums[ξ] (+)= V[ξ]ᵀ·G[ξ] over its
+ * `nt` tiles, sums [36][inC][outC] (added to when `accumulate`). `work` is the micro-kernel's spill.
+ */
+export function winograd4FilterGradPlaneProducts(planes: usize, nt: i32, inC: i32, outC: i32, sums: usize, accumulate: bool, xiStart: i32, xiEnd: i32, work: usize): void {
+  if (xiStart >= xiEnd) return;
+  const vStride = planeStride(nt, inC);
+  const gStride = planeStride(nt, (outC + 7) & ~7);
+  const first = <usize>xiStart;
+  filterProducts(xiEnd - xiStart, planes + first * vStride, vStride, planes + 36 * vStride + first * gStride, gStride, sums + first * <usize>(inC * outC) * 4, nt, inC, outC, accumulate, work);
 }
 
 /**

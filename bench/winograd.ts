@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import type { Conv2DInfo } from '../src/backend/backend.js';
 import type { TensorData } from '../src/tensor/index.js';
 import { createWasmBackend, kernelWorkspaceBytes } from '../src/backend/wasm/index.js';
-import { usesWinograd, usesWinograd4, usesWinograd4Filter, usesWinogradFilter, winogradOptions } from '../src/backend/wasm/winograd.js';
+import { usesWinograd, usesWinograd4, usesWinograd4Filter, usesWinograd4FilterPlanes, usesWinogradFilter, winogradOptions } from '../src/backend/wasm/winograd.js';
 import { setBackend } from '../src/backend/registry.js';
 import { createZooModel } from '../src/models/zoo.js';
 import { conv2dInfo } from '../src/ops/conv.js';
@@ -45,6 +45,7 @@ const layers: Array<[string, [number, number, number, number], [number, number, 
   ['cifar-whiten 24→64 @31×31', [64, 31, 31, 24], [3, 3, 24, 64], 'same'],
   ['cifar-whiten 64→128 @15×15', [64, 15, 15, 64], [3, 3, 64, 128], 'same'],
   ['cifar-whiten 128→128 @7×7', [64, 7, 7, 128], [3, 3, 128, 128], 'same'],
+  ['cifar-whiten-mid 192→192 @7×7', [64, 7, 7, 192], [3, 3, 192, 192], 'same'],
   ['vgg-small 256→256 @4×4', [64, 4, 4, 256], [3, 3, 256, 256], 'same'],
 ];
 
@@ -86,7 +87,7 @@ for (const [name, xShape, wShape, padding] of layers) {
     Object.assign(winogradOptions, defaults);
     const picked =
       pass === 'backwardFilter'
-        ? usesWinograd4Filter(info, WORKSPACE_BYTES) ? 'F(3×3, 4×4)' : usesWinogradFilter(info, WORKSPACE_BYTES) ? 'F(3×3, 2×2)' : 'other'
+        ? usesWinograd4FilterPlanes(info, WORKSPACE_BYTES) ? 'F(3×3, 4×4) two-stage' : usesWinograd4Filter(info, WORKSPACE_BYTES) ? 'F(3×3, 4×4)' : usesWinogradFilter(info, WORKSPACE_BYTES) ? 'F(3×3, 2×2)' : 'other'
         : usesWinograd4(info, WORKSPACE_BYTES) ? 'F(4×4, 3×3)' : usesWinograd(info, WORKSPACE_BYTES) ? 'F(2×2, 3×3)' : 'other';
     const f4 = median(times.f4);
     const f2 = median(times.f2);

@@ -1,7 +1,8 @@
 /**
  * The wasm backend's Winograd kernels (assembly/winograd.ts, assembly/winograd4.ts), taken by
  * conv2d and conv2dBackwardInput (F(4×4, 3×3), or F(2×2, 3×3) with `tile4` off) and
- * conv2dBackwardFilter (F(3×3, 4×4), or F(3×3, 2×2)) for 3×3 stride-1 convolutions with enough channels: both
+ * conv2dBackwardFilter (F(3×3, 4×4) in one stage or, from 128 × 128 channels, two; or F(3×3, 2×2)) for 3×3 stride-1
+ * convolutions with enough channels: both
  * filter transforms against G·g·Gᵀ written out, the kernels
  * against the JS reference on random geometries (every padding kind, odd and even sizes, channel
  * counts around the 8-wide slivers, blocks and chunks of tiles split across threads), bit for bit
@@ -14,7 +15,7 @@ import { describe, test } from 'node:test';
 import type { Conv2DInfo } from '../../src/backend/backend.js';
 import { createJsBackend } from '../../src/backend/index.js';
 import { createWasmBackend, kernelWorkspaceBytes, WASM_KERNELS_URL } from '../../src/backend/wasm/index.js';
-import { MAX_FILTER4_SLOTS, MAX_FILTER_SLOTS, usesWinograd, usesWinograd4, usesWinograd4Filter, usesWinogradFilter, winograd4BlockTiles, winograd4FilterChunkTiles, winogradBlockTiles, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
+import { MAX_FILTER4_SLOTS, MAX_FILTER_SLOTS, usesWinograd, usesWinograd4, usesWinograd4Filter, usesWinograd4FilterPlanes, usesWinogradFilter, winograd4BlockTiles, winograd4FilterChunkTiles, winograd4PlanesBytes, winograd4PlaneTiles, winogradBlockTiles, winogradFilterChunkTiles, winogradOptions } from '../../src/backend/wasm/winograd.js';
 import { instantiateKernels } from '../../src/backend/wasm/worker-loop.js';
 import { conv2dInfo } from '../../src/ops/conv.js';
 import { Rng } from '../../src/tensor/index.js';
@@ -188,6 +189,50 @@ describe('wasm Winograd convolution: F(4×4, 3×3), F(2×2, 3×3) and F(3×3, 2�
     for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2dBackwardFilter(d.x, d.dy, info))), dw, `conv2dBackwardFilter 8 → 16, batch 136, ${b.threads} threads vs 1`);
   });
 
+  test('two-stage F(3×3, 4×4) dW (128 → 128 and 192 → 192, odd and even sides, every padding kind; blocks of 64 tiles, so several): as js computes it, the same bits on 1, 2 and 3 threads, and not the one-stage kernel\'s bits', () => {
+    const rng = new Rng(17);
+    const saved = winogradOptions.filterPlanesBytes;
+    winogradOptions.filterPlanesBytes = 1;
+    try {
+      const cases: Array<[[number, number, number, number], number, PaddingKind]> = [
+        [[40, 7, 7, 192], 192, 'same'],
+        [[12, 9, 14, 128], 128, 'valid'],
+        [[6, 11, 13, 128], 132, 'explicit'],
+        [[80, 3, 3, 192], 192, 'same'],
+      ];
+      for (const [xShape, outC, kind] of cases) {
+        const c = fixedConv(xShape, [3, 3, xShape[3], outC], [1, 1], [1, 1], randomPadding(rng, kind, 2));
+        const { info } = c;
+        assert.ok(usesWinograd4FilterPlanes(info, workspaceBytes), `${describeConv(c)}: two-stage dW`);
+        assert.equal(winograd4PlaneTiles(info.inC, info.outC), 64, 'blocks of the fewest tiles');
+        assert.ok(info.batch * Math.ceil(info.outH / 4) * Math.ceil(info.outW / 4) > 64, `${describeConv(c)}: more tiles than one block`);
+        const d = dataFor(rng, info);
+        const dw = Float32Array.from(one.scope(() => one.conv2dBackwardFilter(d.x, d.dy, info)));
+        assertCloseToScale(dw, js.conv2dBackwardFilter(d.x, d.dy, info), TOLERANCE_4, `conv2dBackwardFilter ${describeConv(c)}`);
+        for (const b of [two, three]) assertSameBits(b.scope(() => Float32Array.from(b.conv2dBackwardFilter(d.x, d.dy, info))), dw, `conv2dBackwardFilter ${describeConv(c)}, ${b.threads} threads vs 1`);
+        winogradOptions.filterPlanes = false;
+        try {
+          const oneStage = Float32Array.from(three.scope(() => three.conv2dBackwardFilter(d.x, d.dy, info)));
+          assert.ok(oneStage.some((v, i) => !Object.is(v, dw[i])), `${describeConv(c)}: the one-stage kernel gives other bits, so the two-stage one ran`);
+        } finally {
+          winogradOptions.filterPlanes = true;
+        }
+      }
+    } finally {
+      winogradOptions.filterPlanesBytes = saved;
+    }
+  });
+
+  test('two-stage dW blocks: a multiple of 4 tiles, 64 to 2048, whose planes fit filterPlanesBytes, fewer for more channels', () => {
+    for (const [inC, outC] of [[128, 128], [192, 192], [256, 256], [128, 260]]) {
+      const t = winograd4PlaneTiles(inC, outC);
+      assert.equal(t % 4, 0);
+      assert.ok(t >= 64 && t <= 2048, `${inC} → ${outC}: ${t} tiles`);
+      assert.ok(winograd4PlanesBytes(t, inC, outC) <= winogradOptions.filterPlanesBytes, `${inC} → ${outC}: fits`);
+    }
+    assert.ok(winograd4PlaneTiles(256, 256) < winograd4PlaneTiles(128, 128));
+  });
+
   test('an empty batch gives an empty output and a zero filter gradient, as js does', () => {
     const info = conv2dInfo([0, 8, 8, 16], [3, 3, 16, 16], { padding: 'same' });
     assert.ok(usesWinogradFilter(info, workspaceBytes));
@@ -231,6 +276,17 @@ describe('wasm Winograd convolution: F(4×4, 3×3), F(2×2, 3×3) and F(3×3, 2�
     assert.equal(usesWinograd4Filter(filterInfo, workspaceBytes), true, 'dW of 16 → 16 by F(3×3, 4×4)');
     withTile2(() => assert.equal(usesWinograd4Filter(filterInfo, workspaceBytes), false, 'dW by F(3×3, 2×2) with tile4 off'));
     assert.equal(usesWinograd4Filter(conv2dInfo([1, 4, 4, 256], [3, 3, 256, 256], { padding: 'same' }), workspaceBytes), false, 'dW of 256 → 256 by F(3×3, 2×2): its F(3×3, 4×4) chunks would be too short');
+    assert.equal(usesWinograd4FilterPlanes(conv2dInfo([1, 4, 4, 256], [3, 3, 256, 256], { padding: 'same' }), workspaceBytes), true, 'so it goes to the two-stage F(3×3, 4×4), whose blocks are not bounded by the workspace');
+    assert.equal(usesWinograd4FilterPlanes(conv2dInfo([1, 8, 8, 128], [3, 3, 128, 128]), workspaceBytes), true, 'two-stage dW from 128 × 128 channel pairs');
+    assert.equal(usesWinograd4FilterPlanes(conv2dInfo([1, 8, 8, 64], [3, 3, 64, 192]), workspaceBytes), false, '64 → 192: the one-stage F(3×3, 4×4)');
+    assert.equal(usesWinograd4Filter(conv2dInfo([1, 8, 8, 64], [3, 3, 64, 192]), workspaceBytes), true);
+    withTile2(() => assert.equal(usesWinograd4FilterPlanes(conv2dInfo([1, 8, 8, 128], [3, 3, 128, 128]), workspaceBytes), false, 'not with tile4 off'));
+    winogradOptions.filterPlanes = false;
+    try {
+      assert.equal(usesWinograd4FilterPlanes(conv2dInfo([1, 8, 8, 128], [3, 3, 128, 128]), workspaceBytes), false, 'filterPlanes off');
+    } finally {
+      winogradOptions.filterPlanes = true;
+    }
     assert.equal(usesWinograd4(conv2dInfo([1, 4, 4, 256], [3, 3, 256, 256], { padding: 'same' }), workspaceBytes), true, 'while y and dX of 256 → 256 take F(4×4, 3×3)');
   });
 

@@ -16,6 +16,8 @@ export interface WasmKernels {
   winograd4Conv(x: number, u: number, batch: number, inH: number, inW: number, inC: number, padTop: number, padLeft: number, outH: number, outW: number, outC: number, block: number, y: number, start: number, end: number, work: number): void;
   winograd4FilterTransform(w: number, inC: number, outC: number, u: number, ciStart: number, ciEnd: number, work: number): void;
   winograd4FilterGrad(x: number, dy: number, batch: number, inH: number, inW: number, inC: number, padTop: number, padLeft: number, outH: number, outW: number, outC: number, chunkTiles: number, chunksPerSlot: number, partials: number, slotStart: number, slotEnd: number, work: number): void;
+  winograd4FilterGradPlanes(x: number, dy: number, inH: number, inW: number, inC: number, padTop: number, padLeft: number, outH: number, outW: number, outC: number, t0: number, nt: number, planes: number, start: number, end: number, work: number): void;
+  winograd4FilterGradPlaneProducts(planes: number, nt: number, inC: number, outC: number, sums: number, accumulate: number, xiStart: number, xiEnd: number, work: number): void;
   winograd4FilterGradReduce(partials: number, slots: number, inC: number, outC: number, dw: number, ciStart: number, ciEnd: number, work: number): void;
   conv2dDirectFilterReduce(partials: number, chunks: number, patch: number, outC: number, dw: number): void;
   maxPool(x: number, batch: number, inH: number, inW: number, channels: number, outH: number, outW: number, kH: number, kW: number, strideH: number, strideW: number, padTop: number, padLeft: number, y: number, start: number, end: number): void;

@@ -45,6 +45,8 @@ export const PARALLEL_KERNELS = [
   { name: 'winograd4FilterTransform', range: 4, workspace: 6 },
   { name: 'winograd4FilterGrad', range: 14, workspace: 16 },
   { name: 'winograd4FilterGradReduce', range: 5, workspace: 7 },
+  { name: 'winograd4FilterGradPlanes', range: 13, workspace: 15 },
+  { name: 'winograd4FilterGradPlaneProducts', range: 6, workspace: 8 },
 ] as const satisfies readonly { name: keyof WasmKernels; range: number; workspace?: number }[];
 
 export type ParallelKernel = (typeof PARALLEL_KERNELS)[number]['name'];

@@ -7,14 +7,16 @@ import { perPart, type WasmContext } from './context.js';
  * Winograd convolution on the wasm backend for 3×3, stride-1, undilated convolutions: y and dX
  * (dY convolved with the turned filter, as conv-direct.ts does) by F(4×4, 3×3)
  * (assembly/winograd4.ts: 36 products per 4×4 output tile and channel pair instead of 144) or
- * F(2×2, 3×3) (assembly/winograd.ts: 16 per 2×2 tile instead of 36), dW by F(3×3, 4×4) or
- * F(3×3, 2×2). `enabled` (default true) sends such convolutions there, `filter` their dW alone,
- * `tile4` all three passes to the F(4×4) forms where they apply; tests and benchmarks turn them
+ * F(2×2, 3×3) (assembly/winograd.ts: 16 per 2×2 tile instead of 36), dW by F(3×3, 4×4) (in two
+ * stages through planes in the heap from 128 × 128 channels, else in one) or F(3×3, 2×2).
+ * `enabled` (default true) sends such convolutions there, `filter` their dW alone, `tile4` all three passes to the F(4×4) forms where they apply; tests and benchmarks turn them
  * off to compare. `blockBytes` (F(2×2, 3×3)) and `block4Bytes` (F(4×4, 3×3)): how much of a thread's
  * cache the transformed input and product blocks of one batch of tiles may take.
- * `minChannelProduct`: the fewest input × output channel pairs worth it.
+ * `minChannelProduct`: the fewest input × output channel pairs worth it. `filterPlanes` sends
+ * F(3×3, 4×4) dW to its two-stage form (planes of up to `filterPlanesBytes` in the heap, see
+ * usesWinograd4FilterPlanes).
  */
-export const winogradOptions = { enabled: true, filter: true, blockBytes: 256 * 1024, minChannelProduct: 128, tile4: true, block4Bytes: 512 * 1024 };
+export const winogradOptions = { enabled: true, filter: true, blockBytes: 256 * 1024, minChannelProduct: 128, tile4: true, block4Bytes: 512 * 1024, filterPlanes: true, filterPlanesBytes: 8 * 1024 * 1024 };
 
 /** The gemm micro-kernel's sliver width (NR in assembly/gemm.ts). */
 const NR = 8;
@@ -119,6 +121,30 @@ export function usesWinograd4Filter(i: Conv2DInfo, workspaceBytes: number): bool
   return winogradOptions.tile4 && usesWinogradFilter(i, workspaceBytes) && winograd4FilterChunkTiles(i.inC, i.outC, workspaceBytes) >= 48;
 }
 
+/** Bytes of a planes block of `tiles` tiles for the two-stage F(3×3, 4×4) dW: 36 V planes and 36 dY planes, each padded (as assembly/winograd4.ts lays them out). */
+export function winograd4PlanesBytes(tiles: number, inC: number, outC: number): number {
+  return 36 * (tiles * (inC + Math.ceil(outC / NR) * NR) * 4 + 2 * PLANE_PAD);
+}
+
+/** Tiles per block of the two-stage F(3×3, 4×4) dW: its planes within filterPlanesBytes, a multiple of 4, 64 to 2048, fixed by the channel counts. */
+export function winograd4PlaneTiles(inC: number, outC: number): number {
+  const fit = Math.floor(winogradOptions.filterPlanesBytes / (144 * (inC + Math.ceil(outC / NR) * NR)) / 4) * 4;
+  return Math.max(64, Math.min(2048, fit));
+}
+
+/**
+ * Whether dW of convolution `i` goes to the two-stage F(3×3, 4×4) (winograd4FilterGradPlanes,
+ * then winograd4FilterGradPlaneProducts): `filterPlanes` and `tile4` on, as usesWinogradFilter,
+ * with at least 128 × 128 channel pairs. Measured against the one-stage kernels (2 threads): 1.5–1.8×
+ * from 128 → 128 to 256 → 256 (cifar-whiten-mid's 192 → 192 at 7×7 and 3×3, batch 1024, and
+ * vgg-small's 256 → 256 at 4×4: the one-stage F(3×3, 4×4) chunks hold too few tiles there, so
+ * they had gone to F(3×3, 2×2)); at 64 → 64 and 64 → 192 on large batches 0.8–1.0× the one-stage
+ * F(3×3, 4×4), whose chunks stay in a core's cache; below 32 → 32 slower still.
+ */
+export function usesWinograd4FilterPlanes(i: Conv2DInfo, workspaceBytes: number): boolean {
+  return winogradOptions.filterPlanes && winogradOptions.tile4 && i.inC * i.outC >= 128 * 128 && usesWinogradFilter(i, workspaceBytes);
+}
+
 /** Whether dW of convolution `i` goes to the Winograd kernel: as usesWinograd, with a chunk of at least 64 tiles. */
 export function usesWinogradFilter(i: Conv2DInfo, workspaceBytes: number): boolean {
   return winogradOptions.filter && usesWinograd(i, workspaceBytes) && winogradFilterChunkTiles(i.inC, i.outC, workspaceBytes) >= 64;
@@ -165,8 +191,9 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
     pool.run(f.conv, args, tiles, 1, perPart(f.positions * i.inC * i.outC));
   }
 
-  /** dW of convolution `i` by F(3×3, 4×4) when usesWinograd4Filter, else F(3×3, 2×2): partial sums per slot of chunks, then the slots added in order and transformed back. */
+  /** dW of convolution `i` by the two-stage F(3×3, 4×4) when usesWinograd4FilterPlanes, else by F(3×3, 4×4) when usesWinograd4Filter, else F(3×3, 2×2). */
   function filterGrad(x: TensorData, dy: TensorData, i: Conv2DInfo): Float32Array {
+    if (usesWinograd4FilterPlanes(i, workspaceBytes)) return filterGradPlanes(x, dy, i);
     const side = usesWinograd4Filter(i, workspaceBytes) ? 4 : 2;
     const f = forms[side];
     const dw = output(9 * i.inC * i.outC);
@@ -180,6 +207,27 @@ export function wasmWinograd(ctx: WasmContext): WinogradKernels {
       const args = [input(x), input(dy), i.batch, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, chunkTiles, chunksPerSlot, partials.byteOffset, 0, slots, 0];
       pool.run(f.filterGrad, args, slots, 1, perPart(chunksPerSlot * chunkTiles * f.positions * i.inC * i.outC));
       pool.run(f.filterGradReduce, [partials.byteOffset, slots, i.inC, i.outC, dw.byteOffset, 0, i.inC, ...scratchArgument(side)], i.inC, 1, perPart(slots * f.positions * i.outC));
+    });
+    return dw;
+  }
+
+  /** dW by F(3×3, 4×4) in blocks of winograd4PlaneTiles tiles: each block's tiles transformed into planes, then its 36 products added onto the sums; then Gᵀ·P·G. */
+  function filterGradPlanes(x: TensorData, dy: TensorData, i: Conv2DInfo): Float32Array {
+    const dw = output(9 * i.inC * i.outC);
+    const tiles = tileCount(i, 4);
+    if (tiles === 0) return dw.fill(0);
+    const blockTiles = Math.min(tiles, winograd4PlaneTiles(i.inC, i.outC));
+    temporaries(() => {
+      const sums = output(36 * i.inC * i.outC);
+      const planes = output(winograd4PlanesBytes(blockTiles, i.inC, i.outC) / 4);
+      const xAt = input(x);
+      const dyAt = input(dy);
+      for (let t0 = 0; t0 < tiles; t0 += blockTiles) {
+        const nt = Math.min(blockTiles, tiles - t0);
+        pool.run('winograd4FilterGradPlanes', [xAt, dyAt, i.inH, i.inW, i.inC, i.padTop, i.padLeft, i.outH, i.outW, i.outC, t0, nt, planes.byteOffset, 0, nt, 0], nt, 1, perPart(36 * 8 * (i.inC + i.outC)));
+        pool.run('winograd4FilterGradPlaneProducts', [planes.byteOffset, nt, i.inC, i.outC, sums.byteOffset, t0 > 0 ? 1 : 0, 0, 36, 0], 36, 1, perPart(nt * i.inC * i.outC));
+      }
+      pool.run('winograd4FilterGradReduce', [sums.byteOffset, 1, i.inC, i.outC, dw.byteOffset, 0, i.inC, 0], i.inC, 1, perPart(36 * i.outC));
     });
     return dw;
   }
