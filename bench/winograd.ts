@@ -1,7 +1,8 @@
 /**
  * Milliseconds per call of the wasm backend's conv2d, conv2dBackwardInput and conv2dBackwardFilter on the 3×3 stride-1
  * layers of resnet20, keras-cifar-cnn, cifar-fast, cifar-whiten and vgg-small (batch 64): the Winograd kernels —
- * F(4×4, 3×3) and F(2×2, 3×3) for y and dX, F(3×3, 4×4) and F(3×3, 2×2) for dW — against what the backend runs without them (the direct
+ * F(4×4, 3×3) and F(2×2, 3×3) for y and dX, F(3×3, 4×4) (two-stage from 128 × 128 channels, and for comparison the one-stage
+ * kernel alone) and F(3×3, 2×2) for dW — against what the backend runs without them (the direct
  * kernels, or im2col + gemm), interleaved in one process (9 rounds, the median of each). It prints which one the
  * backend picks (usesWinograd4, usesWinograd, usesWinogradFilter) next to the times, so the rules can be checked
  * against them. Kernel timings, not a comparison with another library. Then whole training steps of a few zoo models
@@ -49,11 +50,16 @@ const layers: Array<[string, [number, number, number, number], [number, number, 
   ['vgg-small 256→256 @4×4', [64, 4, 4, 256], [3, 3, 256, 256], 'same'],
 ];
 
-/** The three ways a pass can run: F(4×4, 3×3) (dW: F(3×3, 4×4)), F(2×2, 3×3) (dW: F(3×3, 2×2)), or without Winograd. */
-type Path = 'f4' | 'f2' | 'other';
+/**
+ * The ways a pass can run: F(4×4, 3×3) (dW: F(3×3, 4×4), two-stage from 128 × 128 channels, as the
+ * backend picks), F(2×2, 3×3) (dW: F(3×3, 2×2)), or without Winograd; and for dW alone, F(3×3, 4×4)
+ * with the two-stage form off ('f4OneStage': the one-stage kernel where its chunks are long enough, else F(3×3, 2×2)).
+ */
+type Path = 'f4' | 'f4OneStage' | 'f2' | 'other';
 function usePath(path: Path): void {
   winogradOptions.enabled = path !== 'other';
-  winogradOptions.tile4 = path === 'f4';
+  winogradOptions.tile4 = path === 'f4' || path === 'f4OneStage';
+  winogradOptions.filterPlanes = path !== 'f4OneStage';
 }
 
 type Pass = 'forward' | 'backwardInput' | 'backwardFilter';
@@ -71,8 +77,8 @@ for (const [name, xShape, wShape, padding] of layers) {
   const w = backend.allocPersistent(wShape.reduce((a, b) => a * b)).fill(0.25);
   const gflop = (2 * info.batch * info.outH * info.outW * info.outC * info.kH * info.kW * info.inC) / 1e9;
   for (const pass of ['forward', 'backwardInput', 'backwardFilter'] as const) {
-    const paths: Path[] = ['f4', 'f2', 'other'];
-    const times: Record<Path, number[]> = { f4: [], f2: [], other: [] };
+    const paths: Path[] = pass === 'backwardFilter' ? ['f4', 'f4OneStage', 'f2', 'other'] : ['f4', 'f2', 'other'];
+    const times: Record<Path, number[]> = { f4: [], f4OneStage: [], f2: [], other: [] };
     for (let round = 0; round < 9; round++) {
       for (const path of paths) {
         usePath(path);
@@ -92,7 +98,8 @@ for (const [name, xShape, wShape, padding] of layers) {
     const f4 = median(times.f4);
     const f2 = median(times.f2);
     const other = median(times.other);
-    rows.push({ layer: name, pass, f4Ms: f4, f2Ms: f2, otherMs: other, f4OverF2: f2 / f4, f4OverOther: other / f4, picked, f4EffectiveGflops: gflop / (f4 / 1000), otherGflops: gflop / (other / 1000) });
+    const oneStage = times.f4OneStage.length > 0 ? median(times.f4OneStage) : null;
+    rows.push({ layer: name, pass, f4Ms: f4, f4OneStageMs: oneStage, f2Ms: f2, otherMs: other, f4OverF2: f2 / f4, f4OverOneStage: oneStage === null ? null : oneStage / f4, f4OverOther: other / f4, picked, f4EffectiveGflops: gflop / (f4 / 1000), otherGflops: gflop / (other / 1000) });
   }
 }
 
@@ -100,7 +107,7 @@ setBackend(backend);
 const steps = [];
 for (const name of flags.models.split(',').filter(Boolean)) {
   const model = createZooModel(name, { seed: 0 });
-  const rates: Record<Path, number[]> = { f4: [], f2: [], other: [] };
+  const rates: Record<Path, number[]> = { f4: [], f4OneStage: [], f2: [], other: [] };
   for (let round = 0; round < 4; round++) {
     for (const path of ['f4', 'f2', 'other'] as const) {
       usePath(path);
@@ -116,10 +123,11 @@ if (flags.json) {
   console.log(JSON.stringify({ threads, rows, trainingSteps: steps }, null, 2));
 } else {
   console.log(`3×3 stride-1 convolutions, batch 64, ${threads} thread(s): median ms per call of 9 interleaved rounds (dW: F(3×3, 4×4) and F(3×3, 2×2))`);
-  console.log(`${'layer'.padEnd(32)} ${'pass'.padEnd(14)} ${'F(4×4)'.padStart(8)} ${'F(2×2)'.padStart(8)} ${'other'.padStart(8)} ${'F2÷F4'.padStart(7)} ${'other÷F4'.padStart(9)}  picked`);
+  console.log(`${'layer'.padEnd(32)} ${'pass'.padEnd(14)} ${'F(4×4)'.padStart(8)} ${'F(2×2)'.padStart(8)} ${'other'.padStart(8)} ${'F2÷F4'.padStart(7)} ${'other÷F4'.padStart(9)} ${'1-stage÷F4'.padStart(10)}  picked`);
   for (const r of rows) {
+    const oneStage = r.f4OverOneStage === null ? '' : `${r.f4OverOneStage.toFixed(2)}×`;
     console.log(
-      `${r.layer.padEnd(32)} ${r.pass.padEnd(14)} ${r.f4Ms.toFixed(2).padStart(8)} ${r.f2Ms.toFixed(2).padStart(8)} ${r.otherMs.toFixed(2).padStart(8)} ${`${r.f4OverF2.toFixed(2)}×`.padStart(7)} ${`${r.f4OverOther.toFixed(2)}×`.padStart(9)}  ${r.picked}`,
+      `${r.layer.padEnd(32)} ${r.pass.padEnd(14)} ${r.f4Ms.toFixed(2).padStart(8)} ${r.f2Ms.toFixed(2).padStart(8)} ${r.otherMs.toFixed(2).padStart(8)} ${`${r.f4OverF2.toFixed(2)}×`.padStart(7)} ${`${r.f4OverOther.toFixed(2)}×`.padStart(9)} ${oneStage.padStart(10)}  ${r.picked}`,
     );
   }
   if (steps.length > 0) console.log(`\ntraining steps, batch ${batchSize} (images/s, median of 4 interleaved rounds)`);
