@@ -50,13 +50,31 @@ async function decodeJpegNow(bytes: Uint8Array, fileName: string): Promise<Decod
   } catch (e) {
     const said = libjpegMessages.join('; ');
     if (said.includes(cmykMessage)) return decodeCmykJpeg(bytes, fileName);
-    throw new FormatError(`not a readable JPEG image (libjpeg: ${said || (e as Error).message})`, fileName);
+    if (said) throw new FormatError(`not a readable JPEG image (libjpeg: ${said})`, fileName);
+    // No message: libjpeg's C++ wrapper threw, which it does when the output buffer cannot be allocated.
+    const size = declaredSize(bytes);
+    const declared = size ? `its header declares ${size.width}×${size.height} pixels` : 'no frame header found';
+    throw new FormatError(`not a readable JPEG image (${declared}; the decoder failed without a message${e instanceof Error ? `: ${e.message}` : ', which it does when the image does not fit its 2 GB of memory'})`, fileName);
   }
   if (libjpegMessages.some((m) => m.startsWith('Premature end of JPEG file'))) {
     throw new FormatError(`JPEG image is cut short: the file ends before its image data does (${bytes.length} bytes)`, fileName);
   }
   const data = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   return { width: image.width, height: image.height, channels: 4, data };
+}
+
+/** Width and height from a JPEG's first start-of-frame marker (SOF0–SOF15 but DHT, JPG and DAC), or null. */
+function declaredSize(bytes: Uint8Array): { width: number; height: number } | null {
+  let at = 2;
+  while (at + 9 <= bytes.length) {
+    if (bytes[at] !== 0xff) return null;
+    const marker = bytes[at + 1];
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { height: (bytes[at + 5] << 8) | bytes[at + 6], width: (bytes[at + 7] << 8) | bytes[at + 8] };
+    }
+    at += 2 + ((bytes[at + 2] << 8) | bytes[at + 3]);
+  }
+  return null;
 }
 
 function decodeCmykJpeg(bytes: Uint8Array, fileName: string): DecodedImage {

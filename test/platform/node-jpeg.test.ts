@@ -67,6 +67,21 @@ test('bytes that start like a JPEG and then are text fail with FormatError quoti
   await assert.rejects(decodeJpeg(bytes, 'text.jpg'), /not a readable JPEG image \(libjpeg: Unsupported marker type 0x68\)/);
 });
 
+test('a JPEG whose header declares 60000×60000 pixels (14 GB of RGBA) fails with FormatError giving that size, and the next decode works', async () => {
+  const bomb = airplane.slice();
+  const sof = bomb.findIndex((b, i) => b === 0xff && bomb[i + 1] === 0xc0);
+  assert.ok(sof > 0, 'the fixture has a baseline frame header');
+  bomb.set([0xea, 0x60, 0xea, 0x60], sof + 5);
+  await assert.rejects(decodeJpeg(bomb, 'bomb.jpg'), (e: unknown) => {
+    assert.ok(e instanceof FormatError);
+    assert.match(e.message, /bomb\.jpg/);
+    assert.match(e.message, /not a readable JPEG image \(its header declares 60000×60000 pixels; the decoder failed without a message/);
+    return true;
+  });
+  const img = await decodeJpeg(airplane, 'airplane.jpg');
+  assert.equal(rgbDifferences(img.data, airplanePillow).differing, 0);
+});
+
 test('a CMYK JPEG, which this libjpeg build cannot convert, decodes through jpeg-js with its colours', async () => {
   const img = await decodeJpeg(fixture('two-colours-cmyk.jpg'), 'cmyk.jpg');
   assert.deepEqual([img.width, img.height], [8, 8]);
