@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Accuracy figures of the README: each line is the exact training command, results as JSON in bench/results/.
-# Run from the repository root after `npm ci && npm run build`. About 3 minutes on 2 cores (default wasm backend).
+# Run from the repository root after `npm ci && npm run build`. About 70 s on 2 idle cores (default wasm backend).
 set -euo pipefail
 mkdir -p bench/results
 fovea() { node dist/src/cli/main.js "$@"; }
