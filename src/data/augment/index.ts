@@ -4,7 +4,7 @@ export { parseAugmentSpec, augmentations, type AugmentationInfo } from './spec.j
 export { padCrop, randomCrop, type PadMode } from './crop.js';
 export { alternatingFlip, flipHorizontal, randomFlip } from './flip.js';
 export { rotateImages, randomRotation } from './rotate.js';
-export { translateImages, randomTranslation, TRANSLATE_FILLS, type TranslateFill } from './translate.js';
+export { translateImages, randomTranslation, TRANSLATE_FILLS, TRANSLATE_STEPS, type TranslateFill, type TranslateStep } from './translate.js';
 export { scaleImages, randomScale } from './scale.js';
 export { adjustBrightness, randomBrightness } from './brightness.js';
 export { adjustContrast, randomContrast } from './contrast.js';

@@ -15,7 +15,7 @@ import { gaussianNoise } from './noise.js';
 import { randomRotation } from './rotate.js';
 import { randomScale } from './scale.js';
 import type { BatchTransform } from './transform.js';
-import { randomTranslation, TRANSLATE_FILLS, type TranslateFill } from './translate.js';
+import { randomTranslation, TRANSLATE_FILLS, TRANSLATE_STEPS, type TranslateFill, type TranslateStep } from './translate.js';
 
 export interface AugmentationInfo {
   name: string;
@@ -75,15 +75,17 @@ const ENTRIES: readonly Entry[] = [
   },
   {
     name: 'translate',
-    form: 'translate:PIXELS|FRACTION[:zero|nearest]',
-    description: 'shift by whole pixels in ±PIXELS (an integer ≥ 1) or ±FRACTION of the size (below 1) along each axis; uncovered pixels 0, or the nearest edge pixel (Keras ImageDataGenerator\'s default fill)',
+    form: 'translate:PIXELS|FRACTION[:zero|nearest[:whole|subpixel]]',
+    description:
+      "shift by up to ±PIXELS or ±FRACTION of the size (below 1) along each axis; uncovered pixels 0, or the nearest edge pixel (Keras ImageDataGenerator's default fill); by whole pixels (default; PIXELS then a whole number), or by any real amount sampled bilinearly (subpixel: ImageDataGenerator's width/height_shift_range)",
     minArgs: 1,
-    maxArgs: 2,
-    build([amount, fill = 'zero'], bad) {
+    maxArgs: 3,
+    build([amount, fill = 'zero', step = 'whole'], bad) {
       const v = numberIn(amount, 'PIXELS|FRACTION', 0, Infinity, bad);
-      if (v >= 1 && !Number.isInteger(v)) bad(`'${amount}' (PIXELS must be a whole number; a FRACTION must be below 1)`);
       if (!TRANSLATE_FILLS.includes(fill as TranslateFill)) bad(`fill '${fill}' (expected ${TRANSLATE_FILLS.join(' or ')})`);
-      return randomTranslation(v, fill as TranslateFill);
+      if (!TRANSLATE_STEPS.includes(step as TranslateStep)) bad(`step '${step}' (expected ${TRANSLATE_STEPS.join(' or ')})`);
+      if (step === 'whole' && v >= 1 && !Number.isInteger(v)) bad(`'${amount}' (PIXELS must be a whole number unless the step is subpixel; a FRACTION must be below 1)`);
+      return randomTranslation(v, fill as TranslateFill, step as TranslateStep);
     },
   },
   {

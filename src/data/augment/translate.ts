@@ -37,20 +37,39 @@ export function translateImages(x: Tensor, dx: number | ArrayLike<number>, dy: n
   return out;
 }
 
+/** How random shifts are drawn: whole pixels (the image stays sharp), or any real amount sampled bilinearly (Keras's ImageDataGenerator). */
+export type TranslateStep = 'whole' | 'subpixel';
+export const TRANSLATE_STEPS: readonly TranslateStep[] = ['whole', 'subpixel'];
+
 /**
- * Moves each image by a whole number of pixels drawn uniformly from −k..k along each axis, where
- * k = ⌊max⌋ for `max` ≥ 1 (pixels) and k = ⌊max × size⌋ for `max` < 1 (a fraction of the width or
- * height, as Keras's RandomTranslation). Whole pixels keep the image sharp (no interpolation).
- * `fill` 'nearest' repeats the edge pixels into the uncovered part, as Keras's ImageDataGenerator
- * does by default.
+ * Moves each image by a random shift along each axis, at most m = `max` pixels for `max` ≥ 1, or
+ * m = `max` × size for `max` < 1 (a fraction of the width or height, as Keras's RandomTranslation).
+ * With `step` 'whole' (the default) the shift is a whole number drawn uniformly from −⌊m⌋..⌊m⌋,
+ * so pixels move exactly (no interpolation). With 'subpixel' it is a real number drawn uniformly
+ * from [−m, m) and the image is sampled bilinearly, as Keras's ImageDataGenerator does for
+ * `width_shift_range` (scipy's affine_transform, order 1): a 0.1 shift of a 32-pixel image moves
+ * it by up to 3.2 pixels and blurs it by a fraction of a pixel. `fill` 'nearest' repeats the
+ * edge pixels into the uncovered part, as ImageDataGenerator does by default.
  */
-export function randomTranslation(max: number, fill: TranslateFill = 'zero'): BatchTransform {
+export function randomTranslation(max: number, fill: TranslateFill = 'zero', step: TranslateStep = 'whole'): BatchTransform {
   if (!(max >= 0) || !Number.isFinite(max)) throw new ArgumentError(`translate needs a maximum shift ≥ 0 (pixels, or a fraction of the size below 1), got ${max}`);
   checkFill(fill);
+  if (!TRANSLATE_STEPS.includes(step)) throw new ArgumentError(`translate step must be one of ${TRANSLATE_STEPS.join(', ')}, got '${String(step)}'`);
   return (x, rng) => {
     const { n, h, w } = batchDims(x, 'translate');
-    const kx = maxShift(max, w);
-    const ky = maxShift(max, h);
+    const mx = maxShift(max, w);
+    const my = maxShift(max, h);
+    if (step === 'subpixel') {
+      const dx = new Float64Array(n);
+      const dy = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        dx[i] = (2 * rng.uniform() - 1) * mx;
+        dy[i] = (2 * rng.uniform() - 1) * my;
+      }
+      return translateImages(x, dx, dy, fill);
+    }
+    const kx = Math.floor(mx);
+    const ky = Math.floor(my);
     const dx = new Int32Array(n);
     const dy = new Int32Array(n);
     for (let i = 0; i < n; i++) {
@@ -65,6 +84,7 @@ function checkFill(fill: TranslateFill): void {
   if (!TRANSLATE_FILLS.includes(fill)) throw new ArgumentError(`translate fill must be one of ${TRANSLATE_FILLS.join(', ')}, got '${String(fill)}'`);
 }
 
+/** The largest shift in pixels along an axis of `size` pixels. */
 function maxShift(max: number, size: number): number {
-  return Math.floor(max < 1 ? max * size : max);
+  return max < 1 ? max * size : max;
 }

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomTranslation, translateImages } from '../../../src/data/augment/index.js';
 import { ArgumentError } from '../../../src/errors.js';
 import { Rng } from '../../../src/tensor/rng.js';
@@ -96,4 +99,42 @@ test("randomTranslation with fill 'nearest' leaves no zero border on an image wi
   assert.ok(differs(y, x));
   assertBitEqual(randomTranslation(0.25, 'nearest')(x, new Rng(4)), y);
   assert.throws(() => randomTranslation(2, 'wrap' as never), ArgumentError);
+});
+
+test("randomTranslation with step 'subpixel' shifts each image by a real amount within ±m and samples it bilinearly, as Keras's ImageDataGenerator", () => {
+  const x = randomBatch([40, 10, 10, 2]);
+  const y = randomTranslation(0.1, 'nearest', 'subpixel')(x, new Rng(5));
+  // The same draws, replayed: two uniforms per image, x first, scaled to ±0.1 × 10 = ±1 pixel.
+  const rng = new Rng(5);
+  let fractional = 0;
+  for (let i = 0; i < 40; i++) {
+    const dx = (2 * rng.uniform() - 1) * 1;
+    const dy = (2 * rng.uniform() - 1) * 1;
+    assert.ok(Math.abs(dx) <= 1 && Math.abs(dy) <= 1);
+    if (!Number.isInteger(dx) || !Number.isInteger(dy)) fractional++;
+    const one = new Tensor(x.data.slice(i * 200, (i + 1) * 200), [1, 10, 10, 2]);
+    assertBitEqual(new Tensor(y.data.slice(i * 200, (i + 1) * 200), [1, 10, 10, 2]), translateImages(one, dx, dy, 'nearest'));
+  }
+  assert.equal(fractional, 40, 'every draw should be a fractional shift');
+  assertBitEqual(randomTranslation(0.1, 'nearest', 'subpixel')(x, new Rng(5)), y);
+  assert.ok(differs(randomTranslation(0.1, 'nearest')(x, new Rng(5)), y), 'whole-pixel shifts gave the same images');
+});
+
+test("a subpixel shift of 0.25 px mixes each pixel with its neighbour 3:1 (bilinear), the edge repeated with fill 'nearest'", () => {
+  const x = greyImage([[0, 4, 8, 12]]);
+  assert.deepEqual(rowsOf(translateImages(x, 0.25, 0, 'nearest')), [[0, 3, 7, 11]]);
+  assert.throws(() => randomTranslation(0.1, 'zero', 'half' as never), /translate step must be one of whole, subpixel/);
+});
+
+test("a fractional shift with fill 'nearest' gives scipy's affine_transform (order 1, mode 'nearest'), which Keras's ImageDataGenerator shifts with", () => {
+  const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+  const file = path.join(repoRoot, 'test', 'data', 'augment', 'fixtures', 'scipy-affine-translate.json');
+  const fixture = JSON.parse(readFileSync(file, 'utf8')) as { height: number; width: number; image: number[]; cases: { dx: number; dy: number; expected: number[] }[] };
+  const x = new Tensor(Float32Array.from(fixture.image), [1, fixture.height, fixture.width, 1]);
+  assert.equal(fixture.cases.length, 3);
+  for (const { dx, dy, expected } of fixture.cases) {
+    assertClose(translateImages(x, dx, dy, 'nearest'), new Tensor(Float32Array.from(expected), x.shape), 1e-6);
+    // The zero fill differs from scipy's 'nearest' at the uncovered border, so the comparison can fail.
+    assert.ok(differs(translateImages(x, dx, dy), new Tensor(Float32Array.from(expected), x.shape)), `(${dx}, ${dy}) with fill zero`);
+  }
 });
