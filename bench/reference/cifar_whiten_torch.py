@@ -15,55 +15,18 @@ end on a CPU in a minute. It is a measuring tool, not part of Fovea: nothing in 
     python3 bench/reference/cifar_whiten_torch.py --data ../shared/data/cifar10-jpg.tar.gz \
         --plan main --out results.json
 """
-import argparse
-import io
-import json
 import math
-import os
-import sys
-import tarfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
+from reference_common import accuracy, run
+
 # The statistics airbench normalises with (measured on the original images).
 PUBLISHED_MEAN = (0.4914, 0.4822, 0.4465)
 PUBLISHED_STD = (0.2470, 0.2435, 0.2616)
-
-
-# ----------------------------------------------------------------------------- data
-
-def _decode(blob):
-    from PIL import Image
-    return np.asarray(Image.open(io.BytesIO(blob)).convert('RGB'), dtype=np.uint8)
-
-
-def load_split(archive, split):
-    """Images [N, 32, 32, 3] uint8 and labels [N], in Fovea's class-interleaved order."""
-    per_class = {c: [] for c in CLASSES}
-    with tarfile.open(archive, 'r:gz') as tar:
-        for member in tar:
-            parts = member.name.split('/')
-            if member.isfile() and len(parts) >= 3 and parts[-3] == split and parts[-2] in per_class:
-                per_class[parts[-2]].append((parts[-1], tar.extractfile(member).read()))
-    for c in CLASSES:
-        per_class[c].sort()
-    counts = {len(v) for v in per_class.values()}
-    if len(counts) != 1:
-        raise ValueError(f'{archive}: {split} classes hold different numbers of images: {sorted(counts)}')
-    per = counts.pop()
-    # Image i of class c goes to position i * 10 + c: the first N images cover every class, as in
-    # Fovea's image-folder loader (interleaveClasses), so the whitening layer sees the same 5,000.
-    blobs = [per_class[name][i][1] for i in range(per) for name in CLASSES]
-    labels = np.tile(np.arange(len(CLASSES), dtype=np.int64), per)
-    with ProcessPoolExecutor() as pool:
-        images = np.stack(list(pool.map(_decode, blobs, chunksize=512)))
-    return images, labels
 
 
 # ----------------------------------------------------------------------------- network
@@ -147,31 +110,6 @@ def shifted(padded, size, generator):
             m = (dy == oy) & (dx == ox)
             out[m] = padded[m, :, oy:oy + size, ox:ox + size]
     return out
-
-
-def test_logits(model, images, tta):
-    def flip_average(x):
-        return 0.5 * model(x) + 0.5 * model(x.flip(-1))
-
-    out = []
-    with torch.no_grad():
-        for x in images.split(2000):
-            if tta == 0:
-                out.append(model(x).float())
-                continue
-            plain = flip_average(x)
-            if tta == 2:
-                p = F.pad(x, (1,) * 4, mode='reflect')
-                plain = 0.5 * plain + 0.25 * (flip_average(p[:, :, 0:32, 0:32]) + flip_average(p[:, :, 2:34, 2:34]))
-            out.append(plain.float())
-    return torch.cat(out)
-
-
-def accuracy(model, images, labels, tta):
-    model.eval()
-    acc = (test_logits(model, images, tta).argmax(1) == labels).float().mean().item()
-    model.train()
-    return acc
 
 
 def averaged_state(model):
@@ -354,51 +292,5 @@ PLANS = {
 }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--data', required=True, help='cifar10-jpg.tar.gz (the JPEG q75 copy)')
-    parser.add_argument('--plan', default='main', choices=sorted(PLANS))
-    parser.add_argument('--device', default='cuda')
-    parser.add_argument('--out', required=True, help='JSON file, rewritten after every run')
-    parser.add_argument('--budget', type=float, default=420, help='seconds; no run starts after them')
-    parser.add_argument('--limit', type=int, default=0, help='use only the first N training images (checks)')
-    args = parser.parse_args()
-
-    device = torch.device(args.device)
-    if device.type == 'cuda':
-        torch.backends.cudnn.benchmark = True
-    t0 = time.perf_counter()
-    (train_x, train_y), (test_x, test_y) = load_split(args.data, 'train'), load_split(args.data, 'test')
-    if args.limit:
-        train_x, train_y = train_x[:args.limit], train_y[:args.limit]
-    to = lambda a: torch.from_numpy(a).to(device)
-    data = (to(train_x).permute(0, 3, 1, 2).float() / 255, to(train_y),
-            to(test_x).permute(0, 3, 1, 2).float() / 255, to(test_y))
-    report = {
-        'data': os.path.basename(args.data), 'decoder': 'Pillow (libjpeg)', 'device': str(device),
-        'gpu': torch.cuda.get_device_name(0) if device.type == 'cuda' else None,
-        'torch': torch.__version__, 'decodeSeconds': round(time.perf_counter() - t0, 1), 'runs': [],
-    }
-    print(json.dumps({k: v for k, v in report.items() if k != 'runs'}), flush=True)
-    for cfg, seeds in PLANS[args.plan]:
-        # TF32 would round float32 products to 10-bit mantissas; Fovea multiplies in float32.
-        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = cfg['precision'] != 'fp32'
-        results = []
-        for seed in range(seeds):
-            if time.perf_counter() - t0 > args.budget:
-                break
-            results.append(train_once(cfg, data, device, seed))
-            print(cfg['name'], json.dumps(results[-1]), flush=True)
-        if results:
-            mean = lambda k: round(sum(r[k] for r in results) / len(results), 2)
-            report['runs'].append({'config': {k: v for k, v in cfg.items()}, 'results': results,
-                                   'meanAccuracy': mean('accuracy'), 'meanTtaFlipTranslate': mean('ttaFlipTranslate')})
-        tmp = args.out + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(report, f, indent=1)
-        os.replace(tmp, args.out)
-    print(f'done in {time.perf_counter() - t0:.0f} s', flush=True)
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    run(__doc__, PLANS, 'main', train_once, budget=420)

@@ -22,18 +22,14 @@ It needs a CUDA GPU for the full runs (`--device cuda`; 80 epochs take a few min
     python3 bench/reference/resnet20_torch.py --data ../shared/data/cifar10-jpg.tar.gz \
         --plan fovea-80ep --out results.json
 """
-import argparse
-import json
 import math
-import os
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cifar_whiten_torch import accuracy, load_split
+from reference_common import accuracy, optimizer_step, run, timed_epochs
 
 # Keras's truncated normal keeps draws within 2 standard deviations and rescales by this factor.
 TRUNCATED_STD = 0.87962566103423978
@@ -132,34 +128,28 @@ def train_once(cfg, data, device, seed):
     total_steps = cfg['epochs'] * steps_per_epoch if 'epochs' in cfg else cfg['steps']
     epochs = math.ceil(total_steps / steps_per_epoch)
 
-    step, history, train_seconds, start = 0, [], 0.0, time.perf_counter()
-    for epoch in range(epochs):
-        t0 = time.perf_counter()
+    state = {'step': 0}
+    start = time.perf_counter()
+
+    def run_epoch(epoch):
         # Augment the pixels (black padding and holes), then normalise, as Fovea does.
         images = (cropped_flipped(train_x, cfg['pad'], cfg['cutout'], gen) - mean) / std
         order = torch.randperm(len(images), device=device, generator=gen)
-        for i in range(steps_per_epoch):
-            if step >= total_steps:
-                break
+        for i in range(min(steps_per_epoch, total_steps - state['step'])):
             for group in opt.param_groups:
-                group['lr'] = rate_at(cfg, step, steps_per_epoch, total_steps)
+                group['lr'] = rate_at(cfg, state['step'], steps_per_epoch, total_steps)
             idx = order[i * bs:(i + 1) * bs]
-            loss = loss_fn(model(images[idx].contiguous(memory_format=torch.channels_last)), train_y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            step += 1
-        if device.type == 'cuda':
-            torch.cuda.synchronize()
-        train_seconds += time.perf_counter() - t0
-        history.append(round(accuracy(model, norm_test, test_y, 0) * 100, 2))
+            optimizer_step(opt, loss_fn(model(images[idx].contiguous(memory_format=torch.channels_last)), train_y[idx]))
+            state['step'] += 1
+
+    history, train_seconds = timed_epochs(epochs, device, run_epoch, lambda: accuracy(model, norm_test, test_y, 0))
     return {
         'seed': seed,
         'accuracy': history[-1],
         'ttaFlip': round(accuracy(model, norm_test, test_y, 1) * 100, 2),
         'perEpoch': history,
-        'steps': step,
-        'trainSeconds': round(train_seconds, 2),
+        'steps': state['step'],
+        'trainSeconds': train_seconds,
         'wallSeconds': round(time.perf_counter() - start, 2),
     }
 
@@ -190,48 +180,5 @@ PLANS = {
 }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--data', required=True, help='cifar10-jpg.tar.gz (the JPEG q75 copy)')
-    parser.add_argument('--plan', default='fovea-80ep', choices=sorted(PLANS))
-    parser.add_argument('--device', default='cuda')
-    parser.add_argument('--out', required=True, help='JSON file, rewritten after every run')
-    parser.add_argument('--seeds', type=int, default=0, help='runs per configuration (default: the plan\'s)')
-    parser.add_argument('--limit', type=int, default=0, help='use only the first N training images (checks)')
-    args = parser.parse_args()
-
-    device = torch.device(args.device)
-    if device.type == 'cuda':
-        torch.backends.cudnn.benchmark = True
-    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-    t0 = time.perf_counter()
-    (train_x, train_y), (test_x, test_y) = load_split(args.data, 'train'), load_split(args.data, 'test')
-    if args.limit:
-        train_x, train_y = train_x[:args.limit], train_y[:args.limit]
-    to = lambda a: torch.from_numpy(a).to(device)
-    data = (to(train_x).permute(0, 3, 1, 2).float() / 255, to(train_y),
-            to(test_x).permute(0, 3, 1, 2).float() / 255, to(test_y))
-    report = {
-        'data': os.path.basename(args.data), 'decoder': 'Pillow (libjpeg)', 'device': str(device),
-        'gpu': torch.cuda.get_device_name(0) if device.type == 'cuda' else None,
-        'torch': torch.__version__, 'threads': torch.get_num_threads(),
-        'decodeSeconds': round(time.perf_counter() - t0, 1), 'runs': [],
-    }
-    print(json.dumps({k: v for k, v in report.items() if k != 'runs'}), flush=True)
-    for cfg, seeds in PLANS[args.plan]:
-        results = []
-        for seed in range(args.seeds or seeds):
-            results.append(train_once(cfg, data, device, seed))
-            print(cfg['name'], json.dumps(results[-1]), flush=True)
-        mean = lambda k: round(sum(r[k] for r in results) / len(results), 2)
-        report['runs'].append({'config': cfg, 'results': results,
-                               'meanAccuracy': mean('accuracy'), 'meanTtaFlip': mean('ttaFlip')})
-        tmp = args.out + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(report, f, indent=1)
-        os.replace(tmp, args.out)
-    print(f'done in {time.perf_counter() - t0:.0f} s', flush=True)
-
-
 if __name__ == '__main__':
-    sys.exit(main())
+    run(__doc__, PLANS, 'fovea-80ep', train_once)

@@ -1,0 +1,141 @@
+"""
+What the PyTorch reference scripts share: the JPEG copy decoded by Pillow in Fovea's
+class-interleaved order, test accuracy (with flip and flip-translate views), timed epochs, and the
+command line they run under - train each configuration of a plan for its seeds and rewrite the
+JSON report atomically after each configuration.
+"""
+import argparse
+import io
+import json
+import math
+import os
+import tarfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
+
+
+def _decode(blob):
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(blob)).convert('RGB'), dtype=np.uint8)
+
+
+def load_split(archive, split):
+    """Images [N, 32, 32, 3] uint8 and labels [N], in Fovea's class-interleaved order."""
+    per_class = {c: [] for c in CLASSES}
+    with tarfile.open(archive, 'r:gz') as tar:
+        for member in tar:
+            parts = member.name.split('/')
+            if member.isfile() and len(parts) >= 3 and parts[-3] == split and parts[-2] in per_class:
+                per_class[parts[-2]].append((parts[-1], tar.extractfile(member).read()))
+    for c in CLASSES:
+        per_class[c].sort()
+    counts = {len(v) for v in per_class.values()}
+    if len(counts) != 1:
+        raise ValueError(f'{archive}: {split} classes hold different numbers of images: {sorted(counts)}')
+    per = counts.pop()
+    # Image i of class c goes to position i * 10 + c: the first N images cover every class, as in
+    # Fovea's image-folder loader (interleaveClasses), so the whitening layer sees the same 5,000.
+    blobs = [per_class[name][i][1] for i in range(per) for name in CLASSES]
+    labels = np.tile(np.arange(len(CLASSES), dtype=np.int64), per)
+    with ProcessPoolExecutor() as pool:
+        images = np.stack(list(pool.map(_decode, blobs, chunksize=512)))
+    return images, labels
+
+
+def test_logits(model, images, tta):
+    def flip_average(x):
+        return 0.5 * model(x) + 0.5 * model(x.flip(-1))
+
+    out = []
+    with torch.no_grad():
+        for x in images.split(2000):
+            if tta == 0:
+                out.append(model(x).float())
+                continue
+            plain = flip_average(x)
+            if tta == 2:
+                p = F.pad(x, (1,) * 4, mode='reflect')
+                plain = 0.5 * plain + 0.25 * (flip_average(p[:, :, 0:32, 0:32]) + flip_average(p[:, :, 2:34, 2:34]))
+            out.append(plain.float())
+    return torch.cat(out)
+
+
+def accuracy(model, images, labels, tta):
+    model.eval()
+    acc = (test_logits(model, images, tta).argmax(1) == labels).float().mean().item()
+    model.train()
+    return acc
+
+
+def timed_epochs(epochs, device, run_epoch, evaluate):
+    """Calls run_epoch(epoch) for each epoch, timing it (queued GPU work included), then
+    evaluate() for the test accuracy in [0, 1]. Returns the accuracies in % and the seconds."""
+    history, seconds = [], 0.0
+    for epoch in range(epochs):
+        t0 = time.perf_counter()
+        run_epoch(epoch)
+        if device.type == 'cuda':
+            torch.cuda.synchronize()
+        seconds += time.perf_counter() - t0
+        history.append(round(evaluate() * 100, 2))
+    return history, round(seconds, 2)
+
+
+def optimizer_step(opt, loss):
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
+def run(doc, plans, default_plan, train_once, budget=math.inf):
+    parser = argparse.ArgumentParser(description=doc.split('\n\n')[0])
+    parser.add_argument('--data', required=True, help='cifar10-jpg.tar.gz (the JPEG q75 copy)')
+    parser.add_argument('--plan', default=default_plan, choices=sorted(plans))
+    parser.add_argument('--device', default='cuda')
+    parser.add_argument('--out', required=True, help='JSON file, rewritten after every configuration')
+    parser.add_argument('--seeds', type=int, default=0, help="runs per configuration (default: the plan's)")
+    parser.add_argument('--budget', type=float, default=budget, help='seconds; no run starts after them')
+    parser.add_argument('--limit', type=int, default=0, help='use only the first N training images (checks)')
+    args = parser.parse_args()
+
+    device = torch.device(args.device)
+    if device.type == 'cuda':
+        torch.backends.cudnn.benchmark = True
+    t0 = time.perf_counter()
+    (train_x, train_y), (test_x, test_y) = load_split(args.data, 'train'), load_split(args.data, 'test')
+    if args.limit:
+        train_x, train_y = train_x[:args.limit], train_y[:args.limit]
+    to = lambda a: torch.from_numpy(a).to(device)
+    data = (to(train_x).permute(0, 3, 1, 2).float() / 255, to(train_y),
+            to(test_x).permute(0, 3, 1, 2).float() / 255, to(test_y))
+    report = {
+        'data': os.path.basename(args.data), 'decoder': 'Pillow (libjpeg)', 'device': str(device),
+        'gpu': torch.cuda.get_device_name(0) if device.type == 'cuda' else None,
+        'torch': torch.__version__, 'threads': torch.get_num_threads(), 'plan': args.plan,
+        'decodeSeconds': round(time.perf_counter() - t0, 1), 'runs': [],
+    }
+    print(json.dumps({k: v for k, v in report.items() if k != 'runs'}), flush=True)
+    for cfg, seeds in plans[args.plan]:
+        # TF32 would round float32 products to 10-bit mantissas; Fovea multiplies in float32.
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = cfg.get('precision', 'fp32') != 'fp32'
+        results = []
+        for seed in range(args.seeds or seeds):
+            if time.perf_counter() - t0 > args.budget:
+                break
+            results.append(train_once(cfg, data, device, seed))
+            print(cfg['name'], json.dumps(results[-1]), flush=True)
+        if results:
+            means = {'mean' + k[0].upper() + k[1:]: round(sum(r[k] for r in results) / len(results), 2)
+                     for k in results[0] if k == 'accuracy' or k.startswith('tta')}
+            report['runs'].append({'config': dict(cfg), 'results': results, **means})
+        tmp = args.out + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(report, f, indent=1)
+        os.replace(tmp, args.out)
+    print(f'done in {time.perf_counter() - t0:.0f} s', flush=True)
