@@ -131,7 +131,6 @@ def train_once(cfg, data, device, seed):
         opt = torch.optim.RMSprop(model.parameters(), lr=cfg['lr'], alpha=0.9, eps=1e-7)
     bs = cfg['batch_size']
     steps_per_epoch = math.ceil(len(train_x) / bs)
-    state = {'step': 0}
     start = time.perf_counter()
 
     def run_epoch(epoch):
@@ -140,9 +139,8 @@ def train_once(cfg, data, device, seed):
             idx = order[i * bs:(i + 1) * bs]
             x = shifted_flipped(train_x[idx], cfg['shift'], cfg['subpixel'], gen)
             for group in opt.param_groups:
-                group['lr'] = cfg['lr'] / (1 + cfg['decay'] * state['step'])
+                group['lr'] = cfg['lr'] / (1 + cfg['decay'] * (epoch * steps_per_epoch + i))
             optimizer_step(opt, F.cross_entropy(model(x), train_y[idx]))
-            state['step'] += 1
 
     history, train_seconds = timed_epochs(cfg['epochs'], device, run_epoch, lambda: accuracy(model, test_x, test_y, 0))
     best = max(range(len(history)), key=history.__getitem__)
@@ -154,7 +152,7 @@ def train_once(cfg, data, device, seed):
         'bestEpoch': best + 1,
         'meanLast10': round(sum(history[-10:]) / len(history[-10:]), 2),
         'perEpoch': history,
-        'steps': state['step'],
+        'steps': cfg['epochs'] * steps_per_epoch,
         'trainSeconds': train_seconds,
         'wallSeconds': round(time.perf_counter() - start, 2),
     }

@@ -128,19 +128,18 @@ def train_once(cfg, data, device, seed):
     total_steps = cfg['epochs'] * steps_per_epoch if 'epochs' in cfg else cfg['steps']
     epochs = math.ceil(total_steps / steps_per_epoch)
 
-    state = {'step': 0}
     start = time.perf_counter()
 
     def run_epoch(epoch):
         # Augment the pixels (black padding and holes), then normalise, as Fovea does.
         images = (cropped_flipped(train_x, cfg['pad'], cfg['cutout'], gen) - mean) / std
         order = torch.randperm(len(images), device=device, generator=gen)
-        for i in range(min(steps_per_epoch, total_steps - state['step'])):
+        first = epoch * steps_per_epoch
+        for i in range(min(steps_per_epoch, total_steps - first)):
             for group in opt.param_groups:
-                group['lr'] = rate_at(cfg, state['step'], steps_per_epoch, total_steps)
+                group['lr'] = rate_at(cfg, first + i, steps_per_epoch, total_steps)
             idx = order[i * bs:(i + 1) * bs]
             optimizer_step(opt, loss_fn(model(images[idx].contiguous(memory_format=torch.channels_last)), train_y[idx]))
-            state['step'] += 1
 
     history, train_seconds = timed_epochs(epochs, device, run_epoch, lambda: accuracy(model, norm_test, test_y, 0))
     return {
@@ -148,7 +147,7 @@ def train_once(cfg, data, device, seed):
         'accuracy': history[-1],
         'ttaFlip': round(accuracy(model, norm_test, test_y, 1) * 100, 2),
         'perEpoch': history,
-        'steps': state['step'],
+        'steps': total_steps,
         'trainSeconds': train_seconds,
         'wallSeconds': round(time.perf_counter() - start, 2),
     }

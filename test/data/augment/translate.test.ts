@@ -67,6 +67,7 @@ test('randomTranslation in pixels is deterministic for a seed', () => {
 test('translation arguments are checked', () => {
   assert.throws(() => randomTranslation(-2), ArgumentError);
   assert.throws(() => translateImages(greyImage([[1]]), Infinity, 0), /must be finite/);
+  assert.throws(() => randomTranslation(0.1, 'zero', 'half' as never), /translate step must be one of whole, subpixel/);
 });
 
 test("fill 'nearest' repeats the edge pixels into what a whole-pixel shift uncovers", () => {
@@ -123,7 +124,6 @@ test("randomTranslation with step 'subpixel' shifts each image by a real amount 
 test("a subpixel shift of 0.25 px mixes each pixel with its neighbour 3:1 (bilinear), the edge repeated with fill 'nearest'", () => {
   const x = greyImage([[0, 4, 8, 12]]);
   assert.deepEqual(rowsOf(translateImages(x, 0.25, 0, 'nearest')), [[0, 3, 7, 11]]);
-  assert.throws(() => randomTranslation(0.1, 'zero', 'half' as never), /translate step must be one of whole, subpixel/);
 });
 
 test("a fractional shift with fill 'nearest' gives scipy's affine_transform (order 1, mode 'nearest'), which Keras's ImageDataGenerator shifts with", () => {
