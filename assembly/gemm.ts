@@ -37,6 +37,25 @@ function packA(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, p0: i32, kc: i32,
   }
 }
 
+// Writes the 4×4 block whose columns are the four vectors at src, src + stride, … as four rows of
+// a packed B sliver (NR floats apart), at out.
+// @ts-ignore: decorator
+@inline
+function transpose4x4Into(src: usize, stride: usize, out: usize): void {
+  const r0 = v128.load(src);
+  const r1 = v128.load(src + stride);
+  const r2 = v128.load(src + 2 * stride);
+  const r3 = v128.load(src + 3 * stride);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(out + <usize>NR * 4, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(out + <usize>NR * 8, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(out + <usize>NR * 12, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
+
 // Packs rows [p0, p0+kc) × columns [j0, j0+nc) of B into slivers of NR columns, p-major, zero-padded.
 function packB(b: usize, rsB: i32, csB: i32, p0: i32, kc: i32, j0: i32, nc: i32, n: i32, dst: usize): void {
   for (let s = 0; s < nc; s += NR) {
@@ -50,7 +69,20 @@ function packB(b: usize, rsB: i32, csB: i32, p0: i32, kc: i32, j0: i32, nc: i32,
       }
       continue;
     }
-    for (let p = 0; p < kc; p++) {
+    let p = 0;
+    if (rsB == 1 && j0 + s + NR <= n) {
+      // B stored transposed (a dense layer's dX = dY·Wᵀ): each column's values are adjacent in p,
+      // so four p at a time load as one vector per column and two 4×4 transposes make the rows.
+      const col = b + <usize>((j0 + s) * csB + p0) * 4;
+      const colStride = <usize>csB * 4;
+      for (; p + 4 <= kc; p += 4) {
+        const src = col + <usize>p * 4;
+        const out = base + <usize>(p * NR) * 4;
+        transpose4x4Into(src, colStride, out);
+        transpose4x4Into(src + 4 * colStride, colStride, out + 16);
+      }
+    }
+    for (; p < kc; p++) {
       const out = base + <usize>(p * NR) * 4;
       for (let c = 0; c < NR; c++) {
         const j = j0 + s + c;
@@ -184,15 +216,41 @@ export function gemm(
   c: usize, m: i32, n: i32, k: i32,
   rowStart: i32, rowEnd: i32, accumulate: bool, work: usize,
 ): void {
+  gemmBlock(a, rsA, csA, b, rsB, csB, c, m, n, k, rowStart, rowEnd, 0, n, accumulate, work);
+}
+
+/**
+ * Columns [colStart, colEnd) of C = op(A)·op(B) (+ C when `accumulate`), every row: the split for
+ * short, wide products (a dense layer's few batch rows), where splitting rows would have every
+ * thread pack all of B. Each element is summed in the same order as by `gemm`.
+ */
+export function gemmColumns(
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, m: i32, n: i32, k: i32,
+  colStart: i32, colEnd: i32, accumulate: bool, work: usize,
+): void {
+  gemmBlock(a, rsA, csA, b, rsB, csB, c, m, n, k, 0, m, colStart, colEnd, accumulate, work);
+}
+
+// Rows [rowStart, rowEnd) × columns [colStart, colEnd) of C.
+function gemmBlock(
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, m: i32, n: i32, k: i32,
+  rowStart: i32, rowEnd: i32, colStart: i32, colEnd: i32, accumulate: bool, work: usize,
+): void {
   const packedA = work;
   const packedB = work + <usize>(MC * KC) * 4;
   const scratch = packedB + <usize>(KC * NC) * 4;
   if (k == 0) {
-    if (!accumulate) memory.fill(c + <usize>(rowStart * n) * 4, 0, <usize>((rowEnd - rowStart) * n) * 4);
+    if (!accumulate) {
+      for (let i = rowStart; i < rowEnd; i++) memory.fill(c + <usize>(i * n + colStart) * 4, 0, <usize>(colEnd - colStart) * 4);
+    }
     return;
   }
-  for (let j0 = 0; j0 < n; j0 += NC) {
-    const nc = min(NC, n - j0);
+  for (let j0 = colStart; j0 < colEnd; j0 += NC) {
+    const nc = min(NC, colEnd - j0);
     for (let p0 = 0; p0 < k; p0 += KC) {
       const kc = min(KC, k - p0);
       packB(b, rsB, csB, p0, kc, j0, nc, n, packedB);

@@ -377,6 +377,13 @@ describe('wasm backend against js: sizes large enough to be split between thread
     const b = randomArray(rng, 257 * 203);
     compare('gemm 301×203×257', [a, b], (be, [aa, bb]) => [be.gemm(aa, bb, 301, 203, 257, false, false)], sums);
     compare('gemm 301×203×257 transA transB', [a, b], (be, [aa, bb]) => [be.gemm(aa, bb, 301, 203, 257, true, true)], sums);
+    // Short and wide, split by columns: a dense layer's forward (A·B) and dX (dY·Wᵀ, B read
+    // transposed, four rows at a time) at batch 37, with 1001 columns (not a multiple of 8) and depth 301 (not of 4).
+    const wide = randomArray(rng, 301 * 1001);
+    const short = randomArray(rng, 37 * 301);
+    for (const [tA, tB] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+      compare(`gemm 37×1001×301 transA=${tA} transB=${tB}`, [short, wide], (be, [aa, bb]) => [be.gemm(aa, bb, 37, 1001, 301, tA, tB)], sums);
+    }
     const c = fixedConv([9, 28, 27, 8], [3, 3, 8, 16], [1, 1], [1, 1], 'same');
     const cx = randomArray(rng, sizeOfShape(c.xShape));
     const cw = randomArray(rng, sizeOfShape(c.wShape));
@@ -747,35 +754,42 @@ describe('wasm backend memory', () => {
   });
 
   test('with more threads than cores, results stay bit-identical to one thread while tasks alternate between 2, 3, 4 and 8 participating threads', async (t) => {
-    // Each gemm below is split into ⌈m/4⌉ row blocks (one per thread, up to 8). A worker that sits
-    // out one task and wakes late can run the next task's part twice and count itself done twice,
-    // letting the caller return before another worker has written its rows. The race needs an
-    // unlucky preemption, so this runs for up to 3 s ($FOVEA_STRESS_SECONDS to change it) and
-    // stops at the first wrong result.
+    // Each gemm below is split between up to 8 threads: by row blocks of 4 when it is at least as
+    // tall as it is wide, else by column blocks of 8. A worker that sits out one task and wakes
+    // late can run the next task's part twice and count itself done twice, letting the caller
+    // return before another worker has written its part. The race needs an unlucky preemption,
+    // so this runs for up to 3 s ($FOVEA_STRESS_SECONDS to change it) and stops at the first
+    // wrong result.
     const seconds = Number(process.env.FOVEA_STRESS_SECONDS ?? 3);
     const threaded = await createWasmBackend({ threads: 8 });
     const single = await createWasmBackend({ threads: 1 });
     const rng = new Rng(88);
-    const n = 128;
-    const k = 128;
-    const b = [randomArray(rng, k * n), randomArray(rng, k * n)].map((x) => threaded.adopt(x));
-    // Each size twice, with different B: the two outputs of a size swap memory blocks from one
-    // iteration to the next, so rows a worker failed to write hold the other product's values.
-    const cases = [8, 32, 12, 16, 24, 4].flatMap((m) => {
+    // Row splits (n = 4, k = 1024): m / 4 parts, so 2, 3, 4 and 8; column splits (n = k = 128):
+    // 2, 4 and 8 parts for m = 2, 4, 8.
+    const shapes = [
+      ...[8, 32, 12, 16].map((m) => ({ m, n: 4, k: 1024 })),
+      ...[8, 2, 4].map((m) => ({ m, n: 128, k: 128 })),
+    ];
+    // Each shape twice, with different B: the two outputs of a shape swap memory blocks from one
+    // iteration to the next, so a part a worker failed to write holds the other product's values.
+    const cases = shapes.flatMap(({ m, n, k }) => {
       const a = threaded.adopt(randomArray(rng, m * k));
-      return b.map((bi) => ({ m, a, b: bi, expected: Float32Array.from(single.gemm(a, bi, m, n, k, false, false)) }));
+      return [0, 1].map(() => {
+        const b = threaded.adopt(randomArray(rng, k * n));
+        return { m, n, k, a, b, expected: Float32Array.from(single.gemm(a, b, m, n, k, false, false)) };
+      });
     });
     const start = Date.now();
     let iterations = 0;
     while (Date.now() - start < seconds * 1000) {
       threaded.scope(() => {
         for (const c of cases) {
-          const y = threaded.gemm(c.a, c.b, c.m, n, k, false, false);
+          const y = threaded.gemm(c.a, c.b, c.m, c.n, c.k, false, false);
           for (let i = 0; i < y.length; i++) {
             const returned = y[i];
             if (!Object.is(returned, c.expected[i])) {
               assert.fail(
-                `iteration ${iterations}: gemm ${c.m}×${n}×${k} on 8 threads returned C[${i}] (row ${Math.floor(i / n)}) = ${returned}, ` +
+                `iteration ${iterations}: gemm ${c.m}×${c.n}×${c.k} on 8 threads returned C[${i}] (row ${Math.floor(i / c.n)}, column ${i % c.n}) = ${returned}, ` +
                   `one thread gives ${c.expected[i]}; a moment later it reads ${y[i]}`,
               );
             }
