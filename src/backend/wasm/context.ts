@@ -24,8 +24,8 @@ export interface WasmContext {
   im2col(x: TensorData, info: Conv2DInfo): Float32Array;
 }
 
-/** The least work (multiply-adds or element visits) worth handing to another thread (as in index.ts). */
-const MIN_WORK_PER_THREAD = 65536;
+/** The least work (multiply-adds or element visits) worth handing to another thread. */
+export const MIN_WORK_PER_THREAD = 65536;
 
 /** Range units per part so that each part does at least MIN_WORK_PER_THREAD of work. */
 export function perPart(costPerUnit: number): number {

@@ -5,7 +5,7 @@ import { binary as jsBinary, sumToShape as jsSumToShape } from '../js/elementwis
 import { ArgumentError } from '../../errors.js';
 import { wasmBatchMatmul } from './batch-matmul.js';
 import { wasmBatchNorm } from './batchnorm.js';
-import type { WasmContext } from './context.js';
+import { MIN_WORK_PER_THREAD, perPart, type WasmContext } from './context.js';
 import { wasmDirectConv } from './conv-direct.js';
 import { wasmWinograd } from './winograd.js';
 import { wasmGroupedConv } from './grouped-conv.js';
@@ -18,9 +18,6 @@ import { instantiateKernels, type WorkerInit } from './worker-loop.js';
 
 const UNARY_CODES: Record<UnaryOp, number> = { relu: 0, leakyRelu: 1, sigmoid: 2, tanh: 3, exp: 4, log: 5, neg: 6, square: 7, sqrt: 8, abs: 9, gelu: 10 };
 const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3 };
-/** The least work (multiply-adds or element visits) worth handing to another thread. */
-const MIN_WORK_PER_THREAD = 65536;
-const perPart = (costPerUnit: number): number => Math.max(1, Math.ceil(MIN_WORK_PER_THREAD / Math.max(1, costPerUnit)));
 
 export const WASM_KERNELS_URL = new URL(/* @vite-ignore */ '../../../wasm/fovea-kernels.wasm', import.meta.url);
 
