@@ -13,7 +13,7 @@ export function dropout(x: Tensor, rate: number, rng: Rng, training: boolean): T
   const backend = getBackend();
   const keep = 1 / (1 - rate);
   const mask = backend.alloc(x.size);
-  for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() >= rate ? keep : 0;
+  rng.fillByThreshold(mask, rate, keep, 0);
   const y = new Tensor(backend.binary('mul', x.data, x.shape, mask, x.shape, x.shape), x.shape);
   return recordOp(y, [x], (dy) => [new Tensor(backend.binary('mul', dy.data, dy.shape, mask, dy.shape, dy.shape), x.shape)]);
 }

@@ -44,6 +44,35 @@ export class Rng {
     return this.nextUint32() / 4294967296;
   }
 
+  /**
+   * Sets `out[i]` to `atOrAbove` where the i-th uniform draw is ≥ `threshold`, else to `below`:
+   * the same draws, in the same order, as `out[i] = this.uniform() >= threshold ? atOrAbove : below`,
+   * with the state kept in locals (dropout masks: hundreds of thousands of draws a step).
+   */
+  fillByThreshold(out: Float32Array | Float64Array, threshold: number, atOrAbove: number, below: number): void {
+    // uniform() ≥ threshold ⇔ nextUint32() ≥ threshold·2³²: both sides are exact in doubles.
+    const limit = threshold * 4294967296;
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    for (let i = 0; i < out.length; i++) {
+      const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      out[i] = result >= limit ? atOrAbove : below;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+  }
+
   /** Uniform integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.uniform() * n);

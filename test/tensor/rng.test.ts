@@ -90,3 +90,26 @@ test('fork gives a deterministic independent generator and advances the parent',
   const child = parent.fork();
   assert.notDeepEqual(take(child, 5), take(new Rng(12), 5));
 });
+
+test('fillByThreshold makes the same values from the same draws as a uniform() loop, and leaves the same state', () => {
+  for (const threshold of [0, 0.25, 0.5, 0.999, 1, 1 / 3]) {
+    for (const Array32or64 of [Float32Array, Float64Array]) {
+      const a = new Rng(21);
+      const b = new Rng(21);
+      const filled = new Array32or64(1003);
+      a.fillByThreshold(filled, threshold, 2, -1);
+      const looped = new Array32or64(1003);
+      for (let i = 0; i < looped.length; i++) looped[i] = b.uniform() >= threshold ? 2 : -1;
+      assert.deepEqual(filled, looped, `threshold ${threshold}, ${Array32or64.name}`);
+      assert.deepEqual(a.getState(), b.getState(), `state after threshold ${threshold}`);
+      assert.equal(a.nextUint32(), b.nextUint32());
+    }
+  }
+  // A draw exactly at the threshold counts as at-or-above: the first draw of seed 5 as the threshold.
+  const first = new Rng(5).uniform();
+  const out = new Float32Array(1);
+  new Rng(5).fillByThreshold(out, first, 1, 0);
+  assert.equal(out[0], 1);
+  new Rng(5).fillByThreshold(out, first + 2 ** -33, 1, 0);
+  assert.equal(out[0], 0);
+});
