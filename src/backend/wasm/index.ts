@@ -11,7 +11,7 @@ import { wasmWinograd } from './winograd.js';
 import { wasmGroupedConv } from './grouped-conv.js';
 import { MAX_PAGES, WasmHeap } from './heap.js';
 import type { WasmKernels } from './kernels.js';
-import { CONTROL } from './parallel.js';
+import { CONTROL, DEFAULT_SPIN_CHECKS } from './parallel.js';
 import { ThreadPool } from './thread-pool.js';
 import { wasmTranspose } from './transpose.js';
 import { instantiateKernels, type WorkerInit } from './worker-loop.js';
@@ -51,6 +51,15 @@ export function resolveThreadCount(requested?: number): number {
   return value;
 }
 
+/** How long waiting threads read before they sleep ($FOVEA_SPIN_CHECKS, else DEFAULT_SPIN_CHECKS). */
+export function resolveSpinChecks(): number {
+  const fromEnv = getPlatform().env('FOVEA_SPIN_CHECKS');
+  if (fromEnv === undefined || fromEnv === '') return DEFAULT_SPIN_CHECKS;
+  const value = Number(fromEnv);
+  if (!Number.isInteger(value) || value < 0) throw new ArgumentError(`FOVEA_SPIN_CHECKS must be a whole number ≥ 0, got '${fromEnv}'`);
+  return value;
+}
+
 /**
  * Compiles the kernels and creates a backend over a fresh shared memory, with a pool of
  * `threads − 1` workers running the same kernels on the same memory.
@@ -67,8 +76,9 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const workspaceBase = control + Math.ceil(CONTROL.BYTES / 64) * 64;
   const workspaceStride = Math.ceil(kernels.gemmWorkspaceBytes() / 64) * 64;
   const heap = new WasmHeap(memory, workspaceBase + threads * workspaceStride);
-  const pool = new ThreadPool(kernels, memory, control, threads, workspaceBase, workspaceStride);
-  await Promise.all(Array.from({ length: threads - 1 }, (_, i) => platform.startKernelWorker({ module, memory, control, part: i + 1, workspaceBase } satisfies WorkerInit)));
+  const spinChecks = resolveSpinChecks();
+  const pool = new ThreadPool(kernels, memory, control, threads, workspaceBase, workspaceStride, spinChecks);
+  await Promise.all(Array.from({ length: threads - 1 }, (_, i) => platform.startKernelWorker({ module, memory, control, part: i + 1, workspaceBase, spinChecks } satisfies WorkerInit)));
   return wasmBackend(kernels, heap, pool);
 }
 

@@ -89,3 +89,18 @@ export function runPart(kernels: WasmKernels, kernelIndex: number, args: number[
   if ('workspace' in spec) args[spec.workspace] = workspaceBase + part * workspaceStride;
   (kernels[spec.name] as (...a: number[]) => void)(...args);
 }
+
+/**
+ * How many times a thread that waits for a task or for its helpers reads the word before it
+ * sleeps. Waking a sleeping thread takes tens of microseconds, and a training step hands out a
+ * hundred or more tasks, most of them a millisecond or less apart; reading first lets the next
+ * task start at once, at the cost of keeping a core busy for a few tens of microseconds.
+ * $FOVEA_SPIN_CHECKS overrides it (0: sleep at once).
+ */
+export const DEFAULT_SPIN_CHECKS = 20_000;
+
+/** Reads `slots[index]` up to `checks` times; true as soon as it differs from `value`. */
+export function spinWhileEqual(slots: Int32Array, index: number, value: number, checks: number): boolean {
+  for (let i = 0; i < checks; i++) if (Atomics.load(slots, index) !== value) return true;
+  return false;
+}

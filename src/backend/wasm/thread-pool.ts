@@ -1,5 +1,5 @@
 import type { WasmKernels } from './kernels.js';
-import { CONTROL, PARALLEL_KERNELS, type ParallelKernel, runPart } from './parallel.js';
+import { CONTROL, PARALLEL_KERNELS, type ParallelKernel, runPart, spinWhileEqual } from './parallel.js';
 
 const kernelIndex = new Map<string, number>(PARALLEL_KERNELS.map((k, i) => [k.name, i]));
 
@@ -20,6 +20,8 @@ export class ThreadPool {
     readonly threads: number,
     private readonly workspaceBase: number,
     private readonly workspaceStride: number,
+    /** Reads of DONE before sleeping on it (see DEFAULT_SPIN_CHECKS). */
+    private readonly spinChecks: number,
   ) {
     this.slots = new Int32Array(memory.buffer, control, CONTROL.ARGS_BYTE_OFFSET / 4);
     this.argSlots = new Float64Array(memory.buffer, control + CONTROL.ARGS_BYTE_OFFSET, CONTROL.MAX_ARGS);
@@ -55,7 +57,7 @@ export class ThreadPool {
     runPart(this.kernels, index, args, 0, chunk, total, this.workspaceBase, this.workspaceStride);
     const helpers = used - 1;
     for (let done = Atomics.load(slots, CONTROL.DONE); done < helpers; done = Atomics.load(slots, CONTROL.DONE)) {
-      Atomics.wait(slots, CONTROL.DONE, done);
+      if (!spinWhileEqual(slots, CONTROL.DONE, done, this.spinChecks)) Atomics.wait(slots, CONTROL.DONE, done);
     }
   }
 }

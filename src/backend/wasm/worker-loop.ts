@@ -1,5 +1,5 @@
 import type { WasmKernels } from './kernels.js';
-import { CONTROL, runPart } from './parallel.js';
+import { CONTROL, runPart, spinWhileEqual } from './parallel.js';
 
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -9,6 +9,8 @@ export interface WorkerInit {
   /** 1-based: part 0 is the calling thread's. */
   part: number;
   workspaceBase: number;
+  /** Reads of the task word before sleeping on it (see DEFAULT_SPIN_CHECKS). */
+  spinChecks: number;
 }
 
 /** Instantiates the kernels on the shared memory. */
@@ -27,7 +29,7 @@ export async function runWorkerLoop(init: WorkerInit, ready: () => void): Promis
   let handled = Atomics.load(slots, CONTROL.GENERATION);
   ready();
   for (;;) {
-    Atomics.wait(slots, CONTROL.GENERATION, handled);
+    if (!spinWhileEqual(slots, CONTROL.GENERATION, handled, init.spinChecks)) Atomics.wait(slots, CONTROL.GENERATION, handled);
     // One word says both which task this is and how many parts it has (see CONTROL.TASK_WORD),
     // so a worker never pairs one task's part count with another's arguments.
     const word = Atomics.load(slots, CONTROL.GENERATION);
