@@ -39,7 +39,7 @@ function product(a: usize, rsA: i32, csA: i32, b: usize, rsB: i32, csB: i32, c: 
     return;
   }
   if (m >= GEMM_MIN && n >= GEMM_MIN && k >= GEMM_MIN) {
-    gemm(a, rsA, csA, b, rsB, csB, c, m, n, k, 0, m, false, work);
+    gemm(a, rsA, csA, b, rsB, csB, c, m, n, k, 0, m, false, work, false);
     return;
   }
   // Rows of op(B) contiguous: vectors along C's rows.

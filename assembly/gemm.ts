@@ -207,30 +207,20 @@ export function storeTile(
 }
 
 /**
- * Rows [rowStart, rowEnd) of C = op(A)·op(B) (+ C when `accumulate`). `work` points to
- * gemmWorkspaceBytes() of scratch owned by the caller (one per thread).
+ * Part [start, end) of C = op(A)·op(B) (+ C when `accumulate`): rows [start, end), or with
+ * `byColumns` columns [start, end) of every row — the split for short, wide products (a dense
+ * layer's few batch rows), where splitting rows would have every thread pack all of B. Each
+ * element is summed in the same order either way. `work` points to gemmWorkspaceBytes() of
+ * scratch owned by the caller (one per thread).
  */
 export function gemm(
   a: usize, rsA: i32, csA: i32,
   b: usize, rsB: i32, csB: i32,
   c: usize, m: i32, n: i32, k: i32,
-  rowStart: i32, rowEnd: i32, accumulate: bool, work: usize,
+  start: i32, end: i32, accumulate: bool, work: usize, byColumns: bool,
 ): void {
-  gemmBlock(a, rsA, csA, b, rsB, csB, c, m, n, k, rowStart, rowEnd, 0, n, accumulate, work);
-}
-
-/**
- * Columns [colStart, colEnd) of C = op(A)·op(B) (+ C when `accumulate`), every row: the split for
- * short, wide products (a dense layer's few batch rows), where splitting rows would have every
- * thread pack all of B. Each element is summed in the same order as by `gemm`.
- */
-export function gemmColumns(
-  a: usize, rsA: i32, csA: i32,
-  b: usize, rsB: i32, csB: i32,
-  c: usize, m: i32, n: i32, k: i32,
-  colStart: i32, colEnd: i32, accumulate: bool, work: usize,
-): void {
-  gemmBlock(a, rsA, csA, b, rsB, csB, c, m, n, k, 0, m, colStart, colEnd, accumulate, work);
+  if (byColumns) gemmBlock(a, rsA, csA, b, rsB, csB, c, m, n, k, 0, m, start, end, accumulate, work);
+  else gemmBlock(a, rsA, csA, b, rsB, csB, c, m, n, k, start, end, 0, n, accumulate, work);
 }
 
 // Rows [rowStart, rowEnd) × columns [colStart, colEnd) of C.

@@ -9,7 +9,7 @@
 // The module keeps lookup tables for exp/log/pow as static data below staticDataEnd(): every
 // instantiation (re)writes them, so buffers must be placed at or above staticDataEnd().
 
-export { gemm, gemmColumns, gemmWorkspaceBytes, staticDataEnd } from './gemm';
+export { gemm, gemmWorkspaceBytes, staticDataEnd } from './gemm';
 export { batchMatmul } from './batch-matmul';
 export { transposeRows } from './transpose';
 export { im2col, col2im } from './conv';

@@ -217,13 +217,13 @@ describe('wasm kernels: convolution by im2col + gemm and col2im', () => {
       const cols = heap.floats(M * patch);
       wasm.im2col(xP, ...g, cols, 0, M);
       const y = splitInvariant(heap, M * outC, M, Math.min(cut, M), 'conv gemm', (k, out, s, e) =>
-        k.gemm(cols, patch, 1, wP, outC, 1, out, M, outC, patch, s, e, 0, k === wasm ? work : work2),
+        k.gemm(cols, patch, 1, wP, outC, 1, out, M, outC, patch, s, e, 0, k === wasm ? work : work2, 0),
       );
       const errForward = assertClose(y, conv2d(x, w, info, alloc32), 1e-5, 'conv2d');
 
       // Backward input: dcols = dy · wᵀ; dx = col2im(dcols).
       const dcols = heap.floats(M * patch);
-      wasm.gemm(dyP, outC, 1, wP, 1, outC, dcols, M, patch, outC, 0, M, 0, work);
+      wasm.gemm(dyP, outC, 1, wP, 1, outC, dcols, M, patch, outC, 0, M, 0, work, 0);
       const imageCut = batch > 1 ? 1 + rng.int(batch - 1) : 0;
       const dx = splitInvariant(heap, batch * inH * inW * inC, batch, imageCut, 'col2im', (k, out, s, e) =>
         k.col2im(dcols, ...g, out, s, e),
@@ -232,7 +232,7 @@ describe('wasm kernels: convolution by im2col + gemm and col2im', () => {
 
       // Backward filter: dw = colsᵀ · dy.
       const dw = splitInvariant(heap, patch * outC, patch, 1 + rng.int(patch), 'filter gemm', (k, out, s, e) =>
-        k.gemm(cols, 1, patch, dyP, outC, 1, out, patch, outC, M, s, e, 0, k === wasm ? work : work2),
+        k.gemm(cols, 1, patch, dyP, outC, 1, out, patch, outC, M, s, e, 0, k === wasm ? work : work2, 0),
       );
       const errFilter = assertClose(dw, conv2dBackwardFilter(x, dy, info, alloc32), 1e-5, 'conv2dBackwardFilter');
       t.diagnostic(`largest error / (|ref| + rms): forward ${errForward.toExponential(1)}, backward-input ${errInput.toExponential(1)}, backward-filter ${errFilter.toExponential(1)}`);
@@ -255,7 +255,7 @@ describe('wasm kernels: convolution by im2col + gemm and col2im', () => {
     const cols = heap.floats(M * patch);
     wasm.im2col(heap.put(x), ...g, cols, 0, M);
     const y = heap.floats(M * outC);
-    wasm.gemm(cols, patch, 1, heap.put(w), outC, 1, y, M, outC, patch, 0, M, 0, heap.alloc(wasm.gemmWorkspaceBytes()));
+    wasm.gemm(cols, patch, 1, heap.put(w), outC, 1, y, M, outC, patch, 0, M, 0, heap.alloc(wasm.gemmWorkspaceBytes()), 0);
     assertClose(heap.read(y, M * outC), conv2d(x, w, info, alloc32), 1e-5, 'conv2d with negative padding');
     // col2im is im2col's adjoint: <im2col(x), c> = <x, col2im(c)>.
     const c = randomArray(rng, M * patch);
@@ -270,11 +270,11 @@ describe('wasm kernels: convolution by im2col + gemm and col2im', () => {
     assert.ok(Math.abs(lhs - rhs) <= 1e-4 * Math.max(1, Math.abs(lhs)), `adjoint: ${lhs} vs ${rhs}`);
   });
 
-  test('gemm matches the JS gemm on odd sizes, all transposes', () => {
+  test('gemm matches the JS gemm on odd sizes, all transposes, and split by columns gives the bits split by rows gives', () => {
     const heap = new Heap();
     const rng = new Rng(3);
     const work = heap.alloc(wasm.gemmWorkspaceBytes());
-    for (const [m, n, k] of [[1, 1, 1], [5, 3, 7], [13, 17, 300], [33, 9, 2]] as const) {
+    for (const [m, n, k] of [[1, 1, 1], [5, 3, 7], [13, 17, 300], [33, 9, 2], [3, 37, 301]] as const) {
       for (const transA of [false, true]) {
         for (const transB of [false, true]) {
           const a = randomArray(rng, m * k);
@@ -282,8 +282,16 @@ describe('wasm kernels: convolution by im2col + gemm and col2im', () => {
           const c = heap.floats(m * n);
           const [rsA, csA] = transA ? [1, m] : [k, 1];
           const [rsB, csB] = transB ? [1, k] : [n, 1];
-          wasm.gemm(heap.put(a), rsA, csA, heap.put(b), rsB, csB, c, m, n, k, 0, m, 0, work);
-          assertClose(heap.read(c, m * n), jsGemm(a, b, m, n, k, transA, transB, alloc32), 1e-5, `gemm ${m}×${n}×${k} ${transA} ${transB}`);
+          const [pa, pb] = [heap.put(a), heap.put(b)];
+          wasm.gemm(pa, rsA, csA, pb, rsB, csB, c, m, n, k, 0, m, 0, work, 0);
+          const byRows = heap.read(c, m * n);
+          assertClose(byRows, jsGemm(a, b, m, n, k, transA, transB, alloc32), 1e-5, `gemm ${m}×${n}×${k} ${transA} ${transB}`);
+          // The same product in two column parts (cut at a multiple of 8, as the backend splits): the same bits.
+          const cut = Math.min(n, 8);
+          const byColumns = heap.floats(m * n);
+          wasm.gemm(pa, rsA, csA, pb, rsB, csB, byColumns, m, n, k, 0, cut, 0, work, 1);
+          wasm.gemm(pa, rsA, csA, pb, rsB, csB, byColumns, m, n, k, cut, n, 0, work, 1);
+          assert.deepEqual(heap.read(byColumns, m * n), byRows, `gemm ${m}×${n}×${k} ${transA} ${transB} by columns [0, ${cut}) and [${cut}, ${n})`);
         }
       }
     }

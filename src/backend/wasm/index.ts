@@ -124,8 +124,8 @@ function wasmBackend(k: WasmKernels, heap: WasmHeap, pool: ThreadPool): Backend 
       const operands = [input(a), rsA, csA, input(b), rsB, csB, c.byteOffset, m, n, kk];
       // Split the longer side between threads: each thread packs the whole of the other operand,
       // so splitting a short, wide product by rows would pack all of B once per thread.
-      if (m < n) pool.run('gemmColumns', [...operands, 0, n, 0, 0], n, 8, perPart(4 * m * kk));
-      else pool.run('gemm', [...operands, 0, m, 0, 0], m, 4, perPart(4 * n * kk));
+      if (m < n) pool.run('gemm', [...operands, 0, n, 0, 0, 1], n, 8, perPart(4 * m * kk));
+      else pool.run('gemm', [...operands, 0, m, 0, 0, 0], m, 4, perPart(4 * n * kk));
     });
     return c;
   }

@@ -2,8 +2,7 @@
 export interface WasmKernels {
   staticDataEnd(): number;
   gemmWorkspaceBytes(): number;
-  gemm(a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, m: number, n: number, k: number, rowStart: number, rowEnd: number, accumulate: number, work: number): void;
-  gemmColumns(a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, m: number, n: number, k: number, colStart: number, colEnd: number, accumulate: number, work: number): void;
+  gemm(a: number, rsA: number, csA: number, b: number, rsB: number, csB: number, c: number, m: number, n: number, k: number, start: number, end: number, accumulate: number, work: number, byColumns: number): void;
   batchMatmul(a: number, strideA: number, rsA: number, csA: number, b: number, strideB: number, rsB: number, csB: number, c: number, m: number, n: number, k: number, start: number, end: number, work: number): void;
   transposeRows(x: number, out: number, block: number, runLength: number, runStep: number, size0: number, step0: number, size1: number, step1: number, size2: number, step2: number, start: number, end: number): void;
   im2col(x: number, batch: number, inH: number, inW: number, inC: number, kH: number, kW: number, strideH: number, strideW: number, dilationH: number, dilationW: number, padTop: number, padLeft: number, outH: number, outW: number, cols: number, rowStart: number, rowEnd: number): void;

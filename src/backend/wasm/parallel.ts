@@ -6,7 +6,6 @@ import type { WasmKernels } from './kernels.js';
  */
 export const PARALLEL_KERNELS = [
   { name: 'gemm', range: 10, workspace: 13 },
-  { name: 'gemmColumns', range: 10, workspace: 13 },
   { name: 'batchMatmul', range: 12, workspace: 14 },
   { name: 'transposeRows', range: 11 },
   { name: 'im2col', range: 16 },
