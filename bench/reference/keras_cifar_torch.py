@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reference_common import accuracy, optimizer_step, run, timed_epochs
+from reference_common import EpochCheckpoint, accuracy, optimizer_step, run, timed_epochs
 
 
 def glorot(layer, fan_in, fan_out):
@@ -119,7 +119,7 @@ def shifted_flipped(images, fraction, subpixel, generator):
     return torch.where(flip.view(n, 1, 1, 1), out.flip(-1), out)
 
 
-def train_once(cfg, data, device, seed):
+def train_once(cfg, data, device, seed, checkpoint_dir=None):
     torch.manual_seed(seed)
     gen = torch.Generator(device=device)
     gen.manual_seed(seed)
@@ -142,7 +142,8 @@ def train_once(cfg, data, device, seed):
                 group['lr'] = cfg['lr'] / (1 + cfg['decay'] * (epoch * steps_per_epoch + i))
             optimizer_step(opt, F.cross_entropy(model(x), train_y[idx]))
 
-    history, train_seconds = timed_epochs(cfg['epochs'], device, run_epoch, lambda: accuracy(model, test_x, test_y, 0))
+    checkpoint = EpochCheckpoint(checkpoint_dir, cfg['name'], seed, {'model': model, 'optimizer': opt, 'generator': gen})
+    history, train_seconds = timed_epochs(cfg['epochs'], device, run_epoch, lambda: accuracy(model, test_x, test_y, 0), checkpoint)
     best = max(range(len(history)), key=history.__getitem__)
     return {
         'seed': seed,
@@ -175,4 +176,4 @@ PLANS = {
 
 
 if __name__ == '__main__':
-    run(__doc__, PLANS, 'example', train_once)
+    run(__doc__, PLANS, 'example', train_once, resumable=True)

@@ -73,17 +73,58 @@ def accuracy(model, images, labels, tta):
     return acc
 
 
-def timed_epochs(epochs, device, run_epoch, evaluate):
+class EpochCheckpoint:
+    """What a run needs to go on after an epoch - the state of each of `parts` (modules,
+    optimizers: state_dict; torch.Generator: get_state), torch's global generator, the epochs done,
+    the accuracies so far and the training seconds - saved atomically to DIR/NAME-seedSEED.pt after
+    every epoch and loaded back at the start, so a run longer than the machine stays up (80 epochs
+    on a CPU) continues where it stopped and ends with the weights of an unbroken run. With no
+    directory it does nothing."""
+
+    def __init__(self, directory, name, seed, parts):
+        self.path = os.path.join(directory, f'{name}-seed{seed}.pt') if directory else None
+        self.parts = parts
+
+    def load(self):
+        """(epochs done, accuracies so far, seconds so far): (0, [], 0.0) without a saved state."""
+        if self.path is None or not os.path.exists(self.path):
+            return 0, [], 0.0
+        state = torch.load(self.path)
+        for key, part in self.parts.items():
+            if isinstance(part, torch.Generator):
+                part.set_state(state['parts'][key])
+            else:
+                part.load_state_dict(state['parts'][key])
+        torch.set_rng_state(state['torchRng'])
+        print(f'resumed from {self.path} after epoch {state["epoch"]}', flush=True)
+        return state['epoch'], state['history'], state['seconds']
+
+    def save(self, epoch, history, seconds):
+        if self.path is None:
+            return
+        os.makedirs(os.path.dirname(self.path) or '.', exist_ok=True)
+        parts = {key: part.get_state() if isinstance(part, torch.Generator) else part.state_dict()
+                 for key, part in self.parts.items()}
+        tmp = self.path + '.tmp'
+        torch.save({'epoch': epoch, 'history': history, 'seconds': seconds, 'parts': parts,
+                    'torchRng': torch.get_rng_state()}, tmp)
+        os.replace(tmp, self.path)
+
+
+def timed_epochs(epochs, device, run_epoch, evaluate, checkpoint=None):
     """Calls run_epoch(epoch) for each epoch, timing it (queued GPU work included), then
-    evaluate() for the test accuracy in [0, 1]. Returns the accuracies in % and the seconds."""
-    history, seconds = [], 0.0
-    for epoch in range(epochs):
+    evaluate() for the test accuracy in [0, 1]. Returns the accuracies in % and the seconds.
+    With a checkpoint (EpochCheckpoint), starts after the epochs it holds and saves after each."""
+    start, history, seconds = checkpoint.load() if checkpoint else (0, [], 0.0)
+    for epoch in range(start, epochs):
         t0 = time.perf_counter()
         run_epoch(epoch)
         if device.type == 'cuda':
             torch.cuda.synchronize()
         seconds += time.perf_counter() - t0
         history.append(round(evaluate() * 100, 2))
+        if checkpoint:
+            checkpoint.save(epoch + 1, history, seconds)
     return history, round(seconds, 2)
 
 
@@ -93,7 +134,9 @@ def optimizer_step(opt, loss):
     opt.step()
 
 
-def run(doc, plans, default_plan, train_once, budget=math.inf):
+def run(doc, plans, default_plan, train_once, budget=math.inf, resumable=False):
+    """The command line. With `resumable`, it takes --checkpoint-dir DIR and calls
+    train_once(cfg, data, device, seed, checkpoint_dir); else train_once(cfg, data, device, seed)."""
     parser = argparse.ArgumentParser(description=doc.split('\n\n')[0])
     parser.add_argument('--data', required=True, help='cifar10-jpg.tar.gz (the JPEG q75 copy)')
     parser.add_argument('--plan', default=default_plan, choices=sorted(plans))
@@ -102,6 +145,9 @@ def run(doc, plans, default_plan, train_once, budget=math.inf):
     parser.add_argument('--seeds', type=int, default=0, help="runs per configuration (default: the plan's)")
     parser.add_argument('--budget', type=float, default=budget, help='seconds; no run starts after them')
     parser.add_argument('--limit', type=int, default=0, help='use only the first N training images (checks)')
+    if resumable:
+        parser.add_argument('--checkpoint-dir', default=None,
+                            help='save each run after every epoch here, and continue the runs saved here')
     args = parser.parse_args()
 
     device = torch.device(args.device)
@@ -128,7 +174,8 @@ def run(doc, plans, default_plan, train_once, budget=math.inf):
         for seed in range(args.seeds or seeds):
             if time.perf_counter() - t0 > args.budget:
                 break
-            results.append(train_once(cfg, data, device, seed))
+            extra = (args.checkpoint_dir,) if resumable else ()
+            results.append(train_once(cfg, data, device, seed, *extra))
             print(cfg['name'], json.dumps(results[-1]), flush=True)
         if results:
             means = {'mean' + k[0].upper() + k[1:]: round(sum(r[k] for r in results) / len(results), 2)
