@@ -123,6 +123,7 @@ def timed_epochs(epochs, device, run_epoch, evaluate, checkpoint=None):
             torch.cuda.synchronize()
         seconds += time.perf_counter() - t0
         history.append(round(evaluate() * 100, 2))
+        print(f'epoch {epoch + 1}/{epochs}: test {history[-1]:.2f}%, {seconds:.0f} s of training so far', flush=True)
         if checkpoint:
             checkpoint.save(epoch + 1, history, seconds)
     return history, round(seconds, 2)
