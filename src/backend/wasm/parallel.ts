@@ -92,11 +92,14 @@ export function runPart(kernels: WasmKernels, kernelIndex: number, args: number[
 /**
  * How many times a thread that waits for a task or for its helpers reads the word before it
  * sleeps. Waking a sleeping thread took about 60 µs on the 2-core machine, and a training step
- * hands out a hundred or more tasks, most of them a millisecond or less apart; reading first lets
- * the next task start at once, at the cost of keeping a core busy for up to the 20,000 reads'
- * 0.15 ms there. $FOVEA_SPIN_CHECKS overrides it (0: sleep at once).
+ * hands out a hundred or more tasks, most of them back to back; reading first lets the next task
+ * start at once. 5,000 reads take about 0.04 ms there. Reading longer caught little more when one
+ * training ran alone (seed-cnn: 8,200 images/s with 5,000 or 20,000 reads, 7,000 sleeping at
+ * once) and cost much more when two ran at once, each on both cores: 20,000 reads took the pair
+ * from 12,400 images/s to 7,100, 5,000 to 10,600. $FOVEA_SPIN_CHECKS overrides it (0: sleep at
+ * once, the best choice when the cores are shared with other busy processes).
  */
-export const DEFAULT_SPIN_CHECKS = 20_000;
+export const DEFAULT_SPIN_CHECKS = 5_000;
 
 /** Reads `slots[index]` up to `checks` times; true as soon as it differs from `value`. */
 export function spinWhileEqual(slots: Int32Array, index: number, value: number, checks: number): boolean {
