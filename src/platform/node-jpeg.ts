@@ -10,43 +10,71 @@
  * (Adobe) JPEGs. Everything libjpeg reports as an error, and a file that ends before its image
  * data does ("Premature end of JPEG file", which libjpeg only warns about and fills with grey),
  * becomes a FormatError that quotes libjpeg's message.
+ *
+ * The Emscripten module returns each image as `new ImageData(…)` and, in Node, which has no
+ * ImageData, defines a stand-in class on globalThis when it starts. Fovea takes that class off
+ * globalThis again and puts it back only for the synchronous call that decodes, so importing Fovea
+ * leaves the global scope as it found it.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import jpegJs from 'jpeg-js';
-import decodeWithLibjpeg, { init as initLibjpeg } from '@jsquash/jpeg/decode.js';
+import createLibjpeg, { type MozJPEGModule } from '@jsquash/jpeg/codec/dec/mozjpeg_dec.js';
+import { initEmscriptenModule } from '@jsquash/jpeg/utils.js';
 import { FormatError } from '../errors.js';
 import type { DecodedImage } from './platform.js';
 
-/** libjpeg's messages for the decode in progress; `queue` runs decodes one at a time so they cannot mix. */
+/**
+ * libjpeg's messages for the decode in progress. Each decode runs synchronously once the module
+ * is ready (nothing awaits between clearing them and reading them), so two decodes never mix.
+ */
 const libjpegMessages: string[] = [];
-let ready: Promise<void> | null = null;
-let queue: Promise<unknown> = Promise.resolve();
+let libjpeg: Promise<MozJPEGModule> | null = null;
+/** The ImageData stand-in the module defined, when globalThis had none of its own. */
+let imageDataStandIn: unknown;
 
-function startLibjpeg(): Promise<void> {
+type WithImageData = { ImageData?: unknown };
+
+function startLibjpeg(): Promise<MozJPEGModule> {
   const wasmPath = createRequire(import.meta.url).resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
-  const init = initLibjpeg as unknown as (module: WebAssembly.Module, options: Record<string, unknown>) => Promise<void>;
   const collect = (message: string): void => void libjpegMessages.push(message);
-  return WebAssembly.compile(readFileSync(wasmPath)).then((module) => init(module, { print: collect, printErr: collect }));
+  return WebAssembly.compile(readFileSync(wasmPath)).then((wasm) => {
+    const global = globalThis as WithImageData;
+    const hadImageData = 'ImageData' in global;
+    // The module factory defines the stand-in as it starts, synchronously: take it back at once.
+    const started = initEmscriptenModule(createLibjpeg, wasm, { print: collect, printErr: collect });
+    if (!hadImageData) {
+      imageDataStandIn = global.ImageData;
+      delete global.ImageData;
+    }
+    return started;
+  });
+}
+
+/** `decode` with the module's ImageData stand-in on globalThis for just this call, if it needs one. */
+function decodeWithStandIn(module: MozJPEGModule, data: ArrayBuffer): { width: number; height: number; data: Uint8ClampedArray } | null {
+  const global = globalThis as WithImageData;
+  const lend = imageDataStandIn !== undefined && !('ImageData' in global);
+  if (lend) global.ImageData = imageDataStandIn;
+  try {
+    return module.decode(data, false);
+  } finally {
+    if (lend) delete global.ImageData;
+  }
 }
 
 const cmykMessage = 'Unsupported color conversion request';
 
 /** RGBA pixels of a JPEG file; FormatError naming `fileName` if it is corrupt or cut short. */
-export function decodeJpeg(bytes: Uint8Array, fileName: string): Promise<DecodedImage> {
-  const result = queue.then(() => decodeJpegNow(bytes, fileName));
-  queue = result.catch(() => undefined);
-  return result;
-}
-
-async function decodeJpegNow(bytes: Uint8Array, fileName: string): Promise<DecodedImage> {
-  ready ??= startLibjpeg();
-  await ready;
+export async function decodeJpeg(bytes: Uint8Array, fileName: string): Promise<DecodedImage> {
+  const module = await (libjpeg ??= startLibjpeg());
   libjpegMessages.length = 0;
   const copy = bytes.slice().buffer;
   let image: { width: number; height: number; data: Uint8ClampedArray };
   try {
-    image = await decodeWithLibjpeg(copy);
+    const decoded = decodeWithStandIn(module, copy);
+    if (decoded === null) throw new Error('libjpeg returned no image');
+    image = decoded;
   } catch (e) {
     const said = libjpegMessages.join('; ');
     if (said.includes(cmykMessage)) return decodeCmykJpeg(bytes, fileName);

@@ -103,3 +103,12 @@ test('decodes started together, good and bad mixed, each get their own result an
     assert.match(String((results[i] as PromiseRejectedResult).reason.message), new RegExp(`${name.replace('.', '\\.')}.*cut short|cut short.*${name.replace('.', '\\.')}`));
   }
 });
+
+test('decoding leaves globalThis without an ImageData, as Node has none: the decoder\'s stand-in is lent only for its call', async () => {
+  assert.equal('ImageData' in globalThis, false, 'Node 20 has no ImageData to begin with');
+  const image = await decodeJpeg(airplane, 'airplane.jpg');
+  assert.equal(image.width, 32);
+  assert.equal('ImageData' in globalThis, false, 'after the first decode (the module started)');
+  await assert.rejects(decodeJpeg(airplane.subarray(0, 200), 'cut.jpg'), FormatError);
+  assert.equal('ImageData' in globalThis, false, 'after a failed decode');
+});
