@@ -106,3 +106,8 @@ export function spinWhileEqual(slots: Int32Array, index: number, value: number, 
   for (let i = 0; i < checks; i++) if (Atomics.load(slots, index) !== value) return true;
   return false;
 }
+
+/** Returns once slots[index] ≠ value, read `checks` times first, or after a wake-up from sleeping on it (which may be spurious: callers re-check). */
+export function waitWhileEqual(slots: Int32Array, index: number, value: number, checks: number): void {
+  if (!spinWhileEqual(slots, index, value, checks)) Atomics.wait(slots, index, value);
+}

@@ -1,5 +1,5 @@
 import type { WasmKernels } from './kernels.js';
-import { CONTROL, PARALLEL_KERNELS, type ParallelKernel, runPart, spinWhileEqual } from './parallel.js';
+import { CONTROL, PARALLEL_KERNELS, type ParallelKernel, runPart, waitWhileEqual } from './parallel.js';
 
 const kernelIndex = new Map<string, number>(PARALLEL_KERNELS.map((k, i) => [k.name, i]));
 
@@ -57,7 +57,7 @@ export class ThreadPool {
     runPart(this.kernels, index, args, 0, chunk, total, this.workspaceBase, this.workspaceStride);
     const helpers = used - 1;
     for (let done = Atomics.load(slots, CONTROL.DONE); done < helpers; done = Atomics.load(slots, CONTROL.DONE)) {
-      if (!spinWhileEqual(slots, CONTROL.DONE, done, this.spinChecks)) Atomics.wait(slots, CONTROL.DONE, done);
+      waitWhileEqual(slots, CONTROL.DONE, done, this.spinChecks);
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { WasmKernels } from './kernels.js';
-import { CONTROL, runPart, spinWhileEqual } from './parallel.js';
+import { CONTROL, runPart, waitWhileEqual } from './parallel.js';
 
 export interface WorkerInit {
   module: WebAssembly.Module;
@@ -29,7 +29,7 @@ export async function runWorkerLoop(init: WorkerInit, ready: () => void): Promis
   let handled = Atomics.load(slots, CONTROL.GENERATION);
   ready();
   for (;;) {
-    if (!spinWhileEqual(slots, CONTROL.GENERATION, handled, init.spinChecks)) Atomics.wait(slots, CONTROL.GENERATION, handled);
+    waitWhileEqual(slots, CONTROL.GENERATION, handled, init.spinChecks);
     // One word says both which task this is and how many parts it has (see CONTROL.TASK_WORD),
     // so a worker never pairs one task's part count with another's arguments.
     const word = Atomics.load(slots, CONTROL.GENERATION);
